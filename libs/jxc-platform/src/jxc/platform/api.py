@@ -1,0 +1,61 @@
+"""FastAPI dependency aliases and list conventions shared by every service."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jxc.platform.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from jxc.platform.app import Runtime
+
+T = TypeVar("T")
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for the request; the handler commits what it wants kept."""
+    async with get_runtime(request).db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise InvalidInput("cursor is not valid", errors=[
+            {"field": "cursor", "in": "query", "message": "not a cursor from this API"}]) from exc
+    if not isinstance(value, dict):
+        raise InvalidInput("cursor is not valid")
+    return value
+
+
+LimitQuery = Annotated[int, Query(ge=1, le=500, description="page size")]
+CursorQuery = Annotated[str | None, Query(description="next_cursor of the previous page")]
