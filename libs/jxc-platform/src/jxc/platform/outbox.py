@@ -179,12 +179,14 @@ class OutboxRelay:
                 self.producer_ready = False
                 raise
             self.producer_ready = True
-            await session.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                                  .values(sent_at=func.now()))
-            await session.commit()
+            await self._mark_sent(session, [r.id for r in rows])
             OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
             OUTBOX_BACKLOG.labels(self.service).set(await backlog(session))
             return len(rows)
+
+    async def _mark_sent(self, session: AsyncSession, ids: list[int]) -> None:
+        await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=func.now()))
+        await session.commit()
 
     async def _send(self, producer: AIOKafkaProducer, row: Any) -> asyncio.Future[Any]:
         headers: dict[str, str] = dict(row.headers)
