@@ -114,7 +114,8 @@ class ProbeConsumer:
     """Records each Pinged as an effect row; fails on request."""
 
     def __init__(self, infra: Infrastructure, db: Database, *, failures_before_success: int = 0,
-                 max_attempts: int = 3, backoff: tuple[float, ...] = (0.2, 0.4)):
+                 max_attempts: int = 3, backoff: tuple[float, ...] = (0.2, 0.4),
+                 group: str | None = None):
         self.service = unique("probe")
         self.db = db
         self.settings = ServiceSettings(
@@ -124,7 +125,7 @@ class ProbeConsumer:
         self.attempts: dict[str, int] = {}
         self.broker = make_broker(self.settings)
         self.runtime = ConsumerRuntime(self.settings, db, self.broker)
-        self.consumer = EventConsumer(unique("probe_group"), [EVENTS])
+        self.consumer = EventConsumer(group or unique("probe_group"), [EVENTS])
         self.consumer.on(Pinged)(self.handle)
         router = KafkaRouter()
         self.runtime.attach(router, self.consumer)
