@@ -173,3 +173,36 @@ async def running_consumer(infra: Infrastructure, db: Database,
         started.cancel()
         await asyncio.gather(started, return_exceptions=True)
         await probe.broker.stop()
+
+
+@contextlib.asynccontextmanager
+async def running_node(infra: Infrastructure, db: Database, service: str,
+                       consumers: list[EventConsumer], saga_engine: object | None = None,
+                       ) -> AsyncIterator[ConsumerRuntime]:
+    """One service's worker: its consumers, outbox relay and saga scheduler."""
+    from jxc.platform.outbox import OutboxRelay
+    from jxc.platform.saga import SagaEngine
+
+    settings = ServiceSettings(service_name=service, kafka_bootstrap=infra.kafka_bootstrap)
+    broker = make_broker(settings)
+    runtime = ConsumerRuntime(settings, db, broker)
+    router = KafkaRouter()
+    for consumer in consumers:
+        runtime.attach(router, consumer)
+    broker.include_router(router)
+    relay = OutboxRelay(db, service, infra.kafka_bootstrap, poll_seconds=0.2)
+    tasks = [asyncio.create_task(broker.start()), asyncio.create_task(relay.run())]
+    if isinstance(saga_engine, SagaEngine):
+        tasks.append(asyncio.create_task(saga_engine.run_scheduler(0.2)))
+    try:
+        def assigned() -> bool:
+            return all(getattr(s, "consumer", None) is not None and s.consumer.assignment()
+                       for _, s in runtime._subscribers)  # noqa: SLF001
+        await eventually(assigned, timeout=90, what=f"{service} partition assignment")
+        yield runtime
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await broker.stop()
+        await relay.close()
