@@ -7,11 +7,12 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel
+from sqlalchemy import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jxc.platform.errors import InvalidInput
+from jxc.platform.errors import InvalidInput, PreconditionFailed
 
 if TYPE_CHECKING:
     from jxc.platform.app import Runtime
@@ -59,3 +60,35 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
 
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="page size")]
 CursorQuery = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """Optimistic concurrency: a stale ``If-Match`` gets 412 (DESIGN.md §8)."""
+    if if_match is None:
+        return
+    wanted = {tag.strip() for tag in if_match.split(",")}
+    if "*" in wanted or etag(version) in wanted or f'"{version}"' in wanted:
+        return
+    raise PreconditionFailed(f"the resource is at version {version}; reload and retry",
+                             current_etag=etag(version))
+
+
+IfMatchHeader = Annotated[str | None, Header(alias="If-Match")]
+
+
+async def keyset_page(session: AsyncSession, query: Select[Any], key: Any, limit: int,
+                      cursor: str | None) -> tuple[list[Any], str | None]:
+    """One page of ``query`` ordered by the unique column ``key``; the cursor
+    carries the last key seen, so pages stay stable while rows are added."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(key > after.get("after"))
+    rows = list((await session.execute(query.order_by(key).limit(limit + 1))).scalars())
+    if len(rows) <= limit:
+        return rows, None
+    last = getattr(rows[limit - 1], key.key)
+    return rows[:limit], encode_cursor({"after": last})

@@ -29,7 +29,7 @@ from jxc.platform.errors import install_error_handlers
 from jxc.platform.health import router as health_router
 from jxc.platform.observability import configure_logging, configure_tracing, metrics_response
 from jxc.platform.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
-from jxc.platform.observability.tracing import instrument_app
+from jxc.platform.observability.tracing import instrument_app, instrument_engine
 from jxc.platform.outbox import OutboxRelay
 from jxc.platform.saga import SagaDefinition, SagaEngine
 from jxc.platform.settings import ServiceSettings
@@ -71,12 +71,12 @@ class ServiceSpec:
     topics: Sequence[str] | None = None
     """Topics the service makes sure exist; None means every contract topic."""
     on_start: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
-    """Started in the background (retrying is theirs) once the runtime exists."""
+    """Started in the background once the runtime exists, retried until they succeed."""
     jwks_fetcher: Callable[[Runtime], Callable[[], Awaitable[dict[str, Any]]]] | None = None
     version: str = "0.1.0"
 
 
-class _RedMetrics(BaseHTTPMiddleware):
+class RedMetrics(BaseHTTPMiddleware):
     def __init__(self, app: Any, service: str):
         super().__init__(app)
         self.service = service
@@ -107,7 +107,7 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
         app.state.runtime = runtime
         app.state.verifier = runtime.verifier
         app.state.readiness_checks = _readiness(spec, runtime)
-        instrument_app(app, runtime.db.engine)
+        instrument_engine(runtime.db.engine)
         runtime.bus.start()
         if role in ("worker", "all"):
             runtime.background(runtime.relay.run(), "outbox-relay")
@@ -115,7 +115,7 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
                                "saga-scheduler")
             runtime.background(runtime.consumers.track_lag(), "consumer-lag")
         for hook in spec.on_start:
-            runtime.background(hook(runtime), f"on-start-{hook.__name__}")
+            runtime.background(_until_done(hook, runtime), f"on-start-{hook.__name__}")
         try:
             yield
         finally:
@@ -130,7 +130,8 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
 
     app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(_RedMetrics, service=service)
+    app.add_middleware(RedMetrics, service=service)
+    instrument_app(app)
     app.include_router(health_router)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     if role in ("api", "all"):
@@ -139,6 +140,21 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
     app.state.spec = spec
     app.state.role = role
     return app
+
+
+async def _until_done(hook: Callable[[Runtime], Awaitable[None]], runtime: Runtime) -> None:
+    """Run a start-up hook, retrying while the database or broker is away."""
+    backoff = 0.5
+    while True:
+        try:
+            await hook(runtime)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - outages at start are expected
+            log.warning("start-up task %s failed, retrying: %s", hook.__name__, exc)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
 
 
 def _build_runtime(spec: ServiceSpec, role: Role) -> Runtime:

@@ -132,16 +132,19 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     )
 
 
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <access token>'")
+    return token.strip()
+
+
 async def authenticated(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("send 'Authorization: Bearer <access token>'")
     verifier: JwksVerifier = request.app.state.verifier
-    principal = principal_from_claims(await verifier.verify(token.strip()))
+    principal = principal_from_claims(await verifier.verify(bearer_token(request)))
     request.state.principal = principal
     return principal
 

@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "prod"]
 
-DEV_SECRET_MARKERS = ("changeme", "dev-only", "postgres:postgres@", "admin")
+DEV_SECRET_MARKERS = ("changeme", "dev-only", "postgres:postgres@")
+DEV_SECRET_VALUES = frozenset({"", "admin", "password", "secret", "changeme"})
 
 
 class ServiceSettings(BaseSettings):
@@ -56,7 +57,7 @@ class ServiceSettings(BaseSettings):
         if self.env != "prod":
             return self
         for name, value in self.secret_values().items():
-            if not value or any(marker in value for marker in DEV_SECRET_MARKERS):
+            if value in DEV_SECRET_VALUES or any(marker in value for marker in DEV_SECRET_MARKERS):
                 raise ValueError(f"JXC_{name.upper()} holds a development secret; set a real one")
         return self
 

@@ -144,3 +144,81 @@ class TopicReader:
 
     def headers(self, record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
         return {k: v.decode() for k, v in record.headers or ()}
+
+
+class TokenIssuer:
+    """Signs access tokens the way identity does, for service tests that run
+    without identity. Hand :meth:`fetcher` to ``ServiceSpec.jwks_fetcher``."""
+
+    def __init__(self, issuer: str = "jxc", audience: str = "jxc"):
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.issuer = issuer
+        self.audience = audience
+        self.kid = unique("kid")
+        self.key = Ed25519PrivateKey.generate()
+
+    def jwks(self) -> dict[str, Any]:
+        import json
+
+        import jwt
+
+        public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key()))
+        return {"keys": [{**public, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+
+    def fetcher(self, _runtime: Any = None) -> Callable[[], Any]:
+        async def fetch() -> dict[str, Any]:
+            return self.jwks()
+        return fetch
+
+    def token(self, *permissions: str, subject: str = "00000000-0000-0000-0000-000000000001",
+              username: str = "tester", branches: list[str] | None = None,
+              warehouses: list[str] | None = None, expires_in: int = 900,
+              typ: str = "access") -> str:
+        import time
+
+        import jwt
+
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now,
+            "exp": now + expires_in, "typ": typ, "preferred_username": username,
+            "perms": list(permissions)}
+        if branches is not None:
+            claims["branches"] = branches
+        if warehouses is not None:
+            claims["warehouses"] = warehouses
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def headers(self, *permissions: str, **options: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*permissions, **options)}"}
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on loopback inside the test's event loop;
+    yields its base URL. The app's lifespan runs as in production."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                          access_log=False, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        await eventually(lambda: server.started or task.done(), timeout=60, every=0.02,
+                         what="server start")
+        if task.done():
+            task.result()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def migrated_database(infra: Infrastructure, migrations_dir: Path, prefix: str) -> str:
+    """A fresh database migrated to head by the service's own Alembic scripts."""
+    from jxc.platform.db import upgrade_to_head
+
+    url = infra.fresh_database(prefix)
+    await asyncio.to_thread(upgrade_to_head, migrations_dir, url)
+    return url

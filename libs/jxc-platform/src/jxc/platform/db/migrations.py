@@ -47,9 +47,13 @@ async def current_revision(database_url: str) -> str | None:
         await engine.dispose()
 
 
-def run_env(target_metadata: MetaData | list[MetaData]) -> None:
+def run_env(service_metadata: MetaData) -> None:
     """Body of every service's migrations/env.py."""
     from alembic import context
+
+    from jxc.platform.db.tables import platform_metadata
+
+    target_metadata = [service_metadata, platform_metadata]
 
     config = context.config
 
@@ -78,3 +82,12 @@ def run_env(target_metadata: MetaData | list[MetaData]) -> None:
         asyncio.run(run_async())
         return
     raise RuntimeError("run Alembic outside the event loop (asyncio.to_thread)")
+
+
+def create_platform_tables() -> None:
+    """For a service's first migration: the outbox, inbox and saga tables."""
+    from alembic import op
+
+    from jxc.platform.db.tables import platform_metadata
+
+    platform_metadata.create_all(op.get_bind())

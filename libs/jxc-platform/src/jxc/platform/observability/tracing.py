@@ -15,26 +15,31 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _provider: TracerProvider | None = None
+_exporting_to: set[str] = set()
 
 
 def configure_tracing(service: str, otlp_endpoint: str | None) -> TracerProvider:
-    """Install the process's tracer provider (first caller wins)."""
+    """Install the process's tracer provider (the first caller names the
+    process) and export to ``otlp_endpoint`` when one is configured."""
     global _provider
     if _provider is None:
         _provider = TracerProvider(resource=Resource.create({"service.name": f"jxc-{service}"}))
-        if otlp_endpoint:
-            _provider.add_span_processor(BatchSpanProcessor(
-                OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces"),
-                schedule_delay_millis=500))
         trace.set_tracer_provider(_provider)
         HTTPXClientInstrumentor().instrument()
+    if otlp_endpoint and otlp_endpoint not in _exporting_to:
+        _exporting_to.add(otlp_endpoint)
+        _provider.add_span_processor(BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces"),
+            schedule_delay_millis=200))
     return _provider
 
 
-def instrument_app(app: FastAPI, engine: AsyncEngine | None) -> None:
+def instrument_app(app: FastAPI) -> None:
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
-    if engine is not None:
-        SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
 
 
 def flush() -> None:

@@ -1,0 +1,60 @@
+"""A service built on the platform the way real ones are, for testing the
+platform's HTTP side: auth, errors, health, metrics and tracing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from probe import EVENTS, PROBE_TOPICS, Pinged, effects, probe_metadata
+from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jxc.platform.api import SessionDep
+from jxc.platform.app import Runtime, ServiceSpec
+from jxc.platform.auth import CurrentPrincipal, require
+from jxc.platform.bus import EventConsumer
+from jxc.platform.db import platform_metadata
+from jxc.platform.envelope import Envelope
+from jxc.platform.outbox import emit
+from jxc.platform.settings import ServiceSettings
+from jxc.platform.testing import Infrastructure, TokenIssuer, unique
+
+router = APIRouter(prefix="/api/v1/probe")
+
+
+class PingIn(BaseModel):
+    aggregate: str = Field(min_length=1, max_length=50)
+    seq: int = Field(ge=0)
+
+
+@router.post("/pings", status_code=201, dependencies=[require("inventory:adjust")])
+async def ping(body: PingIn, session: SessionDep) -> dict[str, str]:
+    event_id = await emit(session, Pinged(aggregate=body.aggregate, seq=body.seq))
+    await session.commit()
+    return {"event_id": str(event_id)}
+
+
+@router.get("/whoami")
+async def whoami(principal: CurrentPrincipal) -> dict[str, object]:
+    return {"subject": principal.subject, "permissions": sorted(principal.permissions)}
+
+
+def probe_spec(infra: Infrastructure, database_url: str, issuer: TokenIssuer,
+               **settings: object) -> ServiceSpec:
+    consumer = EventConsumer(unique("probe_app"), [EVENTS])
+
+    @consumer.on(Pinged)
+    async def record(message: Pinged, envelope: Envelope, session: AsyncSession) -> None:
+        await session.execute(effects.insert().values(
+            message_id=envelope.id, aggregate=message.aggregate, seq=message.seq))
+
+    async def create_tables(runtime: Runtime) -> None:
+        async with runtime.db.engine.begin() as conn:
+            await conn.run_sync(platform_metadata.create_all)
+            await conn.run_sync(probe_metadata.create_all)
+
+    options: dict[str, object] = {"service_name": unique("probe"), "database_url": database_url,
+                                  "kafka_bootstrap": infra.kafka_bootstrap,
+                                  "outbox_poll_seconds": 0.2, **settings}
+    return ServiceSpec(settings=ServiceSettings(**options), title="probe",  # type: ignore[arg-type]
+                       routers=[router], consumers=[consumer], topics=PROBE_TOPICS,
+                       on_start=[create_tables], jwks_fetcher=issuer.fetcher)

@@ -1,0 +1,41 @@
+"""Platform tables and the product master.
+
+Revision ID: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from jxc.platform.db.migrations import create_platform_tables
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_platform_tables()
+    op.create_table(
+        "product",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("sku", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("unit", sa.String(20), nullable=False),
+        sa.Column("barcode", sa.String(64), unique=True),
+        sa.Column("costing_method", sa.String(10), nullable=False),
+        sa.Column("sale_price", sa.Numeric(18, 4), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("tax_rate", sa.Numeric(6, 4), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+    )
+    op.create_index("ix_product_sku", "product", ["sku"], unique=True)
+
+
+def downgrade() -> None:
+    op.drop_table("product")

@@ -1,0 +1,27 @@
+"""Wires inventory: settings, routers, consumers, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from jxc.inventory.entrypoints import api, consumers
+from jxc.inventory.settings import InventorySettings
+from jxc.platform.app import Role, ServiceSpec, create_app
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+
+def build(settings: InventorySettings | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        settings=settings or InventorySettings(),
+        title="JXC inventory",
+        routers=[api.router],
+        consumers=[consumers.commands],
+        migrations_dir=MIGRATIONS,
+    )
+
+
+def app(settings: InventorySettings | None = None, role: Role = "all") -> FastAPI:
+    return create_app(build(settings), role)
