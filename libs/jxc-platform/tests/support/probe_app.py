@@ -52,9 +52,15 @@ def probe_spec(infra: Infrastructure, database_url: str, issuer: TokenIssuer,
             await conn.run_sync(platform_metadata.create_all)
             await conn.run_sync(probe_metadata.create_all)
 
+    keys = APIRouter()
+
+    @keys.get("/.well-known/jwks.json")
+    async def jwks() -> dict[str, object]:
+        return issuer.jwks()
+
     options: dict[str, object] = {"service_name": unique("probe"), "database_url": database_url,
                                   "kafka_bootstrap": infra.kafka_bootstrap,
                                   "outbox_poll_seconds": 0.2, **settings}
     return ServiceSpec(settings=ServiceSettings(**options), title="probe",  # type: ignore[arg-type]
-                       routers=[router], consumers=[consumer], topics=PROBE_TOPICS,
+                       routers=[router, keys], consumers=[consumer], topics=PROBE_TOPICS,
                        on_start=[create_tables], jwks_fetcher=issuer.fetcher)

@@ -222,3 +222,58 @@ async def migrated_database(infra: Infrastructure, migrations_dir: Path, prefix:
     url = infra.fresh_database(prefix)
     await asyncio.to_thread(upgrade_to_head, migrations_dir, url)
     return url
+
+
+class OtlpReceiver:
+    """A real OTLP/HTTP trace receiver on loopback that keeps every span it is sent."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+            ExportTraceServiceResponse,
+        )
+
+        self.spans: list[dict[str, Any]] = []
+        lock = threading.Lock()
+        spans = self.spans
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                request = ExportTraceServiceRequest()
+                request.ParseFromString(body)
+                with lock:
+                    for resource_spans in request.resource_spans:
+                        resource = {a.key: a.value.string_value
+                                    for a in resource_spans.resource.attributes}
+                        for scope in resource_spans.scope_spans:
+                            for span in scope.spans:
+                                spans.append({
+                                    "name": span.name, "kind": span.kind,
+                                    "trace_id": span.trace_id.hex(),
+                                    "span_id": span.span_id.hex(),
+                                    "parent_span_id": span.parent_span_id.hex(),
+                                    "service": resource.get("service.name"),
+                                    "attributes": {a.key: a.value.string_value
+                                                   for a in span.attributes}})
+                payload = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
