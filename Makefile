@@ -5,6 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+DOMAIN_PACKAGES := $(foreach d,$(wildcard services/*/src/jxc/*/domain),-p jxc.$(notdir $(patsubst %/domain,%,$(d))).domain)
 
 .PHONY: help install dev test test-fast e2e lint format bench promtool clean
 
@@ -47,7 +48,7 @@ e2e: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy libs/jxc-contracts/src libs/jxc-platform/src $(wildcard services/*/src/jxc/*/domain)
+	$(BIN)/mypy -p jxc.contracts -p jxc.platform $(DOMAIN_PACKAGES)
 
 format: install
 	$(BIN)/ruff check --fix .

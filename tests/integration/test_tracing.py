@@ -4,8 +4,6 @@ OTLP/HTTP to a real receiver on loopback."""
 from __future__ import annotations
 
 import httpx
-from probe import effects
-from probe_app import probe_spec
 from sqlalchemy import func, select
 
 from jxc.gateway.app import create_gateway
@@ -14,6 +12,9 @@ from jxc.platform.app import create_app
 from jxc.platform.db import Database
 from jxc.platform.observability.tracing import flush
 from jxc.platform.testing import Infrastructure, OtlpReceiver, TokenIssuer, eventually, serving
+
+from probe import effects
+from probe_app import probe_spec
 
 SERVER, PRODUCER, CONSUMER = 2, 4, 5  # OTLP SpanKind numbers
 

@@ -1,4 +1,4 @@
-from jxc.sales.adapters.tables import metadata
 from jxc.platform.db.migrations import run_env
+from jxc.sales.adapters.tables import metadata
 
 run_env(metadata)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from probe import PROBE_TOPICS, Pinged, create_tables, effects, running_consumer
 from sqlalchemy import select
 
 from jxc.contracts import topics
@@ -13,6 +12,8 @@ from jxc.platform.bus import ensure_topics
 from jxc.platform.db import Database
 from jxc.platform.outbox import OutboxRelay, emit
 from jxc.platform.testing import Infrastructure, eventually, topic_reader, unique
+
+from probe import PROBE_TOPICS, Pinged, create_tables, effects, running_consumer
 
 
 async def _publish(infra: Infrastructure, db: Database, *messages: Pinged) -> None:

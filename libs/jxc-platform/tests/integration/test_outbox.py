@@ -8,7 +8,6 @@ import asyncio
 import json
 from collections import defaultdict
 
-from probe import EVENTS, PROBE_TOPICS, Pinged, create_tables, effects, running_consumer
 from sqlalchemy import func, select
 
 from jxc.platform.bus import ensure_topics
@@ -16,6 +15,8 @@ from jxc.platform.db import Database
 from jxc.platform.db.tables import outbox
 from jxc.platform.outbox import OutboxRelay, backlog, emit
 from jxc.platform.testing import Infrastructure, eventually, topic_reader, unique
+
+from probe import EVENTS, PROBE_TOPICS, Pinged, create_tables, effects, running_consumer
 
 
 async def _db(url: str) -> Database:

@@ -7,6 +7,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jxc.platform.bus import EventConsumer, ensure_topics
+from jxc.platform.db import Database
+from jxc.platform.envelope import Envelope
+from jxc.platform.saga import SagaDefinition, SagaEngine, Step, reply_to
+from jxc.platform.testing import Infrastructure, eventually, unique
+
 from probe import (
     COMMANDS,
     PROBE_TOPICS,
@@ -20,14 +29,6 @@ from probe import (
     effects,
     running_node,
 )
-from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from jxc.platform.bus import EventConsumer, ensure_topics
-from jxc.platform.db import Database
-from jxc.platform.envelope import Envelope
-from jxc.platform.saga import SagaDefinition, SagaEngine, Step, reply_to
-from jxc.platform.testing import Infrastructure, eventually, unique
 
 failed_sagas: list[tuple[uuid.UUID, dict[str, object]]] = []
 

@@ -9,14 +9,15 @@ import subprocess
 
 import httpx
 import pytest
-from probe import effects
-from probe_app import probe_spec
 from sqlalchemy import func, select
 
 from jxc.platform.app import create_app
 from jxc.platform.db import Database
 from jxc.platform.infra import EmbeddedBroker, free_port
 from jxc.platform.testing import Infrastructure, TokenIssuer, eventually, serving
+
+from probe import effects
+from probe_app import probe_spec
 
 PROBLEM = "application/problem+json"
 

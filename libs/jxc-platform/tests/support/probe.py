@@ -153,7 +153,7 @@ class ProbeConsumer:
 
     async def wait_assigned(self) -> None:
         def assigned() -> bool:
-            for _, subscriber in self.runtime._subscribers:  # noqa: SLF001
+            for _, subscriber in self.runtime._subscribers:
                 consumer = getattr(subscriber, "consumer", None)
                 if consumer is None or not consumer.assignment():
                     return False
@@ -197,7 +197,7 @@ async def running_node(infra: Infrastructure, db: Database, service: str,
     try:
         def assigned() -> bool:
             return all(getattr(s, "consumer", None) is not None and s.consumer.assignment()
-                       for _, s in runtime._subscribers)  # noqa: SLF001
+                       for _, s in runtime._subscribers)
         await eventually(assigned, timeout=90, what=f"{service} partition assignment")
         yield runtime
     finally:

@@ -4,7 +4,6 @@ platform's HTTP side: auth, errors, health, metrics and tracing."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from probe import EVENTS, PROBE_TOPICS, Pinged, effects, probe_metadata
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +16,8 @@ from jxc.platform.envelope import Envelope
 from jxc.platform.outbox import emit
 from jxc.platform.settings import ServiceSettings
 from jxc.platform.testing import Infrastructure, TokenIssuer, unique
+
+from probe import EVENTS, PROBE_TOPICS, Pinged, effects, probe_metadata
 
 router = APIRouter(prefix="/api/v1/probe")
 

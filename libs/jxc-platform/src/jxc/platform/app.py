@@ -151,7 +151,7 @@ async def _until_done(hook: Callable[[Runtime], Awaitable[None]], runtime: Runti
             return
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - outages at start are expected
+        except Exception as exc:
             log.warning("start-up task %s failed, retrying: %s", hook.__name__, exc)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 10.0)

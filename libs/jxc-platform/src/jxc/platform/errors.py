@@ -21,7 +21,7 @@ PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("jxc.errors")
 
 
-class Problem(Exception):  # noqa: N818 - it is the RFC's name
+class Problem(Exception):
     status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
@@ -130,7 +130,8 @@ def is_connection_error(exc: BaseException) -> bool:
     name = type(exc).__name__
     return name in {"ConnectionDoesNotExistError", "CannotConnectNowError",
                     "InterfaceError", "ConnectionRefusedError"} or (
-        exc.__cause__ is not None and exc.__cause__ is not exc and is_connection_error(exc.__cause__)
+        exc.__cause__ is not None and exc.__cause__ is not exc
+        and is_connection_error(exc.__cause__)
     )
 
 

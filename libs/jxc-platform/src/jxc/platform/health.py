@@ -28,7 +28,7 @@ async def readyz(request: Request) -> JSONResponse | dict[str, object]:
     for name, check in checks.items():
         try:
             ok = await asyncio.wait_for(check(), timeout=3.0)
-        except Exception:  # noqa: BLE001 - any failure means not ready
+        except Exception:
             ok = False
         results[name] = "ok" if ok else "failing"
     if all(v == "ok" for v in results.values()):

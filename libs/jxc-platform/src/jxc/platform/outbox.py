@@ -103,7 +103,7 @@ class OutboxRelay:
                 backoff = 0.5
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - outages are expected; retry forever
+            except Exception as exc:
                 log.warning("outbox relay for %s interrupted: %s", self.service, exc)
                 self.is_leader = False
                 await asyncio.sleep(backoff)
@@ -201,9 +201,10 @@ class OutboxRelay:
                 headers.pop("traceparent", None)
                 headers.pop("tracestate", None)
                 propagate.inject(headers)
-                return await producer.send(
+                sent: asyncio.Future[Any] = await producer.send(
                     row.topic, value=json.dumps(row.payload).encode(), key=row.key.encode(),
                     headers=encode_headers(headers))
+                return sent
         finally:
             otel_context.detach(token)
 

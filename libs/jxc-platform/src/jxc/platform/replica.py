@@ -15,9 +15,9 @@ async def upsert_newer(session: AsyncSession, table: Table, key: dict[str, Any],
                        values: dict[str, Any], version_column: str = "version") -> bool:
     """Insert or update the row identified by ``key``; True when it changed."""
     stmt = insert(table).values(**key, **values)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=list(key),
         set_={name: stmt.excluded[name] for name in values},
         where=table.c[version_column] < stmt.excluded[version_column],
     ).returning(table.c[version_column])
-    return (await session.execute(stmt)).first() is not None
+    return (await session.execute(upsert)).first() is not None

@@ -140,7 +140,7 @@ class SagaEngine:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - keep the scheduler alive through outages
+            except Exception as exc:
                 log.warning("saga scheduler of %s: %s", self.service, exc)
             await asyncio.sleep(every)
 

@@ -9,7 +9,7 @@ class IdentitySettings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/identity"
 
     admin_username: str = "admin"
-    admin_password: str = "admin"
+    admin_password: str = "admin"  # noqa: S105 - the documented dev default; prod refuses it
     """Password of the bootstrap admin created on first start; prod refuses the default."""
     access_token_seconds: int = 900
     refresh_token_days: int = 14

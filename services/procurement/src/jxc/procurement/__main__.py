@@ -1,5 +1,5 @@
-from jxc.procurement.bootstrap import build
 from jxc.platform.runner import run
+from jxc.procurement.bootstrap import build
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-from jxc.sales.bootstrap import build
 from jxc.platform.runner import run
+from jxc.sales.bootstrap import build
 
 
 def main() -> None:

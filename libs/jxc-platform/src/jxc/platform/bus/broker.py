@@ -82,7 +82,7 @@ class BusSupervisor:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - broker outages are expected here
+            except Exception as exc:
                 log.warning("broker %s not reachable yet: %s", self.bootstrap, exc)
                 with contextlib.suppress(Exception):
                     await self.broker.stop()
@@ -94,7 +94,7 @@ class BusSupervisor:
             return False
         try:
             return bool(await self.broker.ping(timeout=2.0))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     async def stop(self) -> None:

