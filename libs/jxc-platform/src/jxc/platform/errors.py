@@ -35,6 +35,7 @@ class Problem(Exception):
         **extra: Any,
     ):
         super().__init__(detail or self.title)
+        self.code = str(extra.pop("code", type(self).code))
         self.detail = detail or self.title
         self.errors = errors
         self.headers = headers

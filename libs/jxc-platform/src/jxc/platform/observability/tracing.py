@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
@@ -39,7 +40,11 @@ def instrument_app(app: FastAPI) -> None:
 
 
 def instrument_engine(engine: AsyncEngine) -> None:
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    """Trace SQL statements when the installed SQLAlchemy is one the
+    instrumentation supports (it lags behind SQLAlchemy releases)."""
+    instrumentor = SQLAlchemyInstrumentor()
+    if get_dependency_conflicts(instrumentor.instrumentation_dependencies()) is None:
+        instrumentor.instrument(engine=engine.sync_engine)
 
 
 def flush() -> None:
