@@ -32,7 +32,7 @@ async def test_product_lifecycle_emits_events(infra: Infrastructure) -> None:
 
         duplicate = await client.post("/api/v1/inventory/products", json=body)
         assert duplicate.status_code == 409
-        assert duplicate.json()["code"] == "duplicate_product"
+        assert duplicate.json()["code"] == "duplicate"
 
         bad = await client.post("/api/v1/inventory/products", json={
             "sku": "bad sku!", "name": "", "unit": "kg", "sale_price": "-1"})

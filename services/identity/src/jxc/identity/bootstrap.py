@@ -7,12 +7,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-
 from jxc.identity.entrypoints import api, consumers
 from jxc.identity.service_layer import auth
 from jxc.identity.settings import IdentitySettings
-from jxc.platform.app import Role, Runtime, ServiceSpec, create_app
+from jxc.platform.app import Runtime, ServiceSpec
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -40,7 +38,3 @@ def build(settings: IdentitySettings | None = None) -> ServiceSpec:
         on_start=[_bootstrap],
         jwks_fetcher=_own_jwks,
     )
-
-
-def app(settings: IdentitySettings | None = None, role: Role = "all") -> FastAPI:
-    return create_app(build(settings), role)

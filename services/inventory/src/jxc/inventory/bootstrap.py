@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-
 from jxc.inventory.entrypoints import api, consumers
 from jxc.inventory.settings import InventorySettings
-from jxc.platform.app import Role, ServiceSpec, create_app
+from jxc.platform.app import ServiceSpec
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -21,7 +19,3 @@ def build(settings: InventorySettings | None = None) -> ServiceSpec:
         consumers=[consumers.commands],
         migrations_dir=MIGRATIONS,
     )
-
-
-def app(settings: InventorySettings | None = None, role: Role = "all") -> FastAPI:
-    return create_app(build(settings), role)

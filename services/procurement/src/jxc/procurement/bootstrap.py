@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-
-from jxc.platform.app import Role, ServiceSpec, create_app
+from jxc.platform.app import ServiceSpec
 from jxc.procurement.entrypoints import api, consumers
 from jxc.procurement.settings import ProcurementSettings
 
@@ -21,7 +19,3 @@ def build(settings: ProcurementSettings | None = None) -> ServiceSpec:
         consumers=[consumers.catalogue],
         migrations_dir=MIGRATIONS,
     )
-
-
-def app(settings: ProcurementSettings | None = None, role: Role = "all") -> FastAPI:
-    return create_app(build(settings), role)

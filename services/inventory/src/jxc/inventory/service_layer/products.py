@@ -8,16 +8,15 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.contracts.inventory import ProductUpserted
 from jxc.inventory.adapters.tables import ProductRow
 from jxc.inventory.domain.products import CostingMethod, Product, ProductRuleBroken
-from jxc.platform.api import check_if_match, keyset_page
+from jxc.platform.api import keyset_page
 from jxc.platform.envelope import new_id
-from jxc.platform.errors import Conflict, InvalidInput, NotFound
-from jxc.platform.outbox import emit
+from jxc.platform.errors import InvalidInput, NotFound
+from jxc.platform.records import load_for_update, save_and_announce
 
 
 def _invalid(exc: ProductRuleBroken) -> InvalidInput:
@@ -44,17 +43,9 @@ async def _save(session: AsyncSession, row: ProductRow, product: Product,
                 correlation_id: str | None) -> ProductRow:
     for name, value in asdict(product).items():
         setattr(row, name, value.value if isinstance(value, CostingMethod) else value)
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict("a product with this SKU or barcode already exists",
-                       code="duplicate_product") from exc
-    await emit(session, _event(row.id, product), correlation_id=correlation_id)
-    await session.commit()
-    await session.refresh(row)
-    return row
+    return await save_and_announce(
+        session, row, lambda saved: _event(saved.id, product), correlation_id=correlation_id,
+        duplicate="a product with this SKU or barcode already exists")
 
 
 async def create_product(session: AsyncSession, fields: dict[str, Any],
@@ -68,11 +59,7 @@ async def create_product(session: AsyncSession, fields: dict[str, Any],
 
 async def update_product(session: AsyncSession, product_id: uuid.UUID, changes: dict[str, Any],
                          if_match: str | None, correlation_id: str | None = None) -> ProductRow:
-    row = (await session.execute(select(ProductRow).where(ProductRow.id == product_id)
-                                 .with_for_update())).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no product {product_id}")
-    check_if_match(if_match, row.version)
+    row = await load_for_update(session, ProductRow, product_id, if_match, "product")
     try:
         product = _domain(row).changed(**changes)
     except ProductRuleBroken as exc:

@@ -1,0 +1,4 @@
+from jxc.finance.adapters.tables import metadata
+from jxc.platform.db.migrations import run_env
+
+run_env(metadata)
