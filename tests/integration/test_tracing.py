@@ -14,17 +14,17 @@ from jxc.platform.observability.tracing import flush
 from jxc.platform.testing import Infrastructure, OtlpReceiver, TokenIssuer, eventually, serving
 
 from probe import effects
-from probe_app import probe_spec
+from probe_app import probe_database, probe_spec
 
 SERVER, PRODUCER, CONSUMER = 2, 4, 5  # OTLP SpanKind numbers
 
 
-async def test_one_trace_from_gateway_to_consumer(infra: Infrastructure,
-                                                  database_url: str) -> None:
+async def test_one_trace_from_gateway_to_consumer(infra: Infrastructure) -> None:
+    probe_url = await probe_database(infra)
     receiver = OtlpReceiver()
     issuer = TokenIssuer()
-    db = Database(database_url)
-    service = create_app(probe_spec(infra, database_url, issuer,
+    db = Database(probe_url)
+    service = create_app(probe_spec(infra, probe_url, issuer,
                                     otlp_endpoint=receiver.endpoint))
     try:
         async with serving(service) as service_url:

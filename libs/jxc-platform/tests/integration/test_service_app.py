@@ -17,9 +17,14 @@ from jxc.platform.infra import EmbeddedBroker, free_port
 from jxc.platform.testing import Infrastructure, TokenIssuer, eventually, serving
 
 from probe import effects
-from probe_app import probe_spec
+from probe_app import probe_database, probe_spec
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def probe_url(infra: Infrastructure) -> str:
+    return await probe_database(infra)
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +32,9 @@ def issuer() -> TokenIssuer:
     return TokenIssuer()
 
 
-async def test_authentication_and_authorisation(infra: Infrastructure, database_url: str,
+async def test_authentication_and_authorisation(infra: Infrastructure, probe_url: str,
                                                 issuer: TokenIssuer) -> None:
-    app = create_app(probe_spec(infra, database_url, issuer))
+    app = create_app(probe_spec(infra, probe_url, issuer))
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
         body = {"aggregate": "a", "seq": 1}
         missing = await client.post("/api/v1/probe/pings", json=body)
@@ -69,8 +74,8 @@ async def test_authentication_and_authorisation(infra: Infrastructure, database_
 
 
 async def test_bad_input_gets_422_problem_details_never_500(
-        infra: Infrastructure, database_url: str, issuer: TokenIssuer) -> None:
-    app = create_app(probe_spec(infra, database_url, issuer))
+        infra: Infrastructure, probe_url: str, issuer: TokenIssuer) -> None:
+    app = create_app(probe_spec(infra, probe_url, issuer))
     headers = issuer.headers("*")
     async with serving(app) as url, httpx.AsyncClient(base_url=url, headers=headers) as client:
         invalid = await client.post("/api/v1/probe/pings", json={"aggregate": "", "seq": -1})
@@ -97,9 +102,9 @@ async def test_bad_input_gets_422_problem_details_never_500(
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian prometheus) "
                     "is not installed; `make test` installs it")
-async def test_metrics_pass_promtool(infra: Infrastructure, database_url: str,
+async def test_metrics_pass_promtool(infra: Infrastructure, probe_url: str,
                                      issuer: TokenIssuer) -> None:
-    app = create_app(probe_spec(infra, database_url, issuer))
+    app = create_app(probe_spec(infra, probe_url, issuer))
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
         await client.post("/api/v1/probe/pings", json={"aggregate": "m", "seq": 1},
                           headers=issuer.headers("*"))
@@ -133,12 +138,12 @@ async def test_database_down_fails_fast_with_503(infra: Infrastructure,
 
 
 async def test_broker_down_at_start_then_recovers_without_losing_events(
-        infra: Infrastructure, database_url: str, issuer: TokenIssuer) -> None:
+        infra: Infrastructure, probe_url: str, issuer: TokenIssuer) -> None:
     port = free_port()
-    app = create_app(probe_spec(infra, database_url, issuer,
+    app = create_app(probe_spec(infra, probe_url, issuer,
                                 kafka_bootstrap=f"127.0.0.1:{port}"))
     broker = EmbeddedBroker(port, infra.root / f"late-broker-{port}.log")
-    db = Database(database_url)
+    db = Database(probe_url)
     try:
         async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
             assert (await client.get("/healthz")).status_code == 200

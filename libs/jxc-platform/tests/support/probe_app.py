@@ -8,16 +8,16 @@ from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.platform.api import SessionDep
-from jxc.platform.app import Runtime, ServiceSpec
+from jxc.platform.app import ServiceSpec
 from jxc.platform.auth import CurrentPrincipal, require
 from jxc.platform.bus import EventConsumer
-from jxc.platform.db import platform_metadata
+from jxc.platform.db import Database
 from jxc.platform.envelope import Envelope
 from jxc.platform.outbox import emit
 from jxc.platform.settings import ServiceSettings
 from jxc.platform.testing import Infrastructure, TokenIssuer, unique
 
-from probe import EVENTS, PROBE_TOPICS, Pinged, effects, probe_metadata
+from probe import EVENTS, PROBE_TOPICS, Pinged, create_tables, effects
 
 router = APIRouter(prefix="/api/v1/probe")
 
@@ -48,11 +48,6 @@ def probe_spec(infra: Infrastructure, database_url: str, issuer: TokenIssuer,
         await session.execute(effects.insert().values(
             message_id=envelope.id, aggregate=message.aggregate, seq=message.seq))
 
-    async def create_tables(runtime: Runtime) -> None:
-        async with runtime.db.engine.begin() as conn:
-            await conn.run_sync(platform_metadata.create_all)
-            await conn.run_sync(probe_metadata.create_all)
-
     keys = APIRouter()
 
     @keys.get("/.well-known/jwks.json")
@@ -64,4 +59,13 @@ def probe_spec(infra: Infrastructure, database_url: str, issuer: TokenIssuer,
                                   "outbox_poll_seconds": 0.2, **settings}
     return ServiceSpec(settings=ServiceSettings(**options), title="probe",  # type: ignore[arg-type]
                        routers=[router, keys], consumers=[consumer], topics=PROBE_TOPICS,
-                       on_start=[create_tables], jwks_fetcher=issuer.fetcher)
+                       jwks_fetcher=issuer.fetcher)
+
+
+async def probe_database(infra: Infrastructure) -> str:
+    """A fresh database with the platform's and the probe's tables."""
+    url = infra.fresh_database("probe")
+    db = Database(url)
+    await create_tables(db.engine)
+    await db.dispose()
+    return url
