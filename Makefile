@@ -55,7 +55,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python -m tests.bench
+	$(BIN)/python tests/bench/run.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS)
