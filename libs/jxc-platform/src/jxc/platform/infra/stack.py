@@ -196,6 +196,7 @@ def main() -> None:
             stopping = True
             raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # also when started with SIGINT ignored
     try:
         stack.start(progress=True)
         password = os.environ.get("JXC_ADMIN_PASSWORD", "admin")
