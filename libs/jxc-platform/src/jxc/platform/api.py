@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -92,3 +92,9 @@ async def keyset_page(session: AsyncSession, query: Select[Any], key: Any, limit
         return rows, None
     last = getattr(rows[limit - 1], key.key)
     return rows[:limit], encode_cursor({"after": last})
+
+
+Code = Annotated[str, Field(min_length=1, max_length=32,
+                            pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$",
+                            description="a short code people type, unique per kind of record")]
+Email = Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]

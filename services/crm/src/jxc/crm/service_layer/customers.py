@@ -1,21 +1,10 @@
-"""Customer master use cases; each change is announced as CustomerUpserted."""
+"""The customer master; each change is announced as CustomerUpserted."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
-from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from jxc.contracts.crm import CustomerUpserted
 from jxc.crm.adapters.tables import CustomerRow
-from jxc.platform.api import keyset_page
-from jxc.platform.envelope import new_id
-from jxc.platform.errors import NotFound
-from jxc.platform.records import load_for_update, save_and_announce
-
-DUPLICATE = "a customer with this code already exists"
+from jxc.platform.records import RecordStore
 
 
 def _announce(row: CustomerRow) -> CustomerUpserted:
@@ -24,31 +13,4 @@ def _announce(row: CustomerRow) -> CustomerUpserted:
                             category=row.category, active=row.active, version=row.version)
 
 
-async def create_customer(session: AsyncSession, fields: dict[str, Any],
-                          correlation_id: str | None = None) -> CustomerRow:
-    row = CustomerRow(id=new_id(), version=1, **fields)
-    return await save_and_announce(session, row, _announce, duplicate=DUPLICATE,
-                                   correlation_id=correlation_id)
-
-
-async def update_customer(session: AsyncSession, customer_id: uuid.UUID,
-                          changes: dict[str, Any], if_match: str | None,
-                          correlation_id: str | None = None) -> CustomerRow:
-    row = await load_for_update(session, CustomerRow, customer_id, if_match, "customer")
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.version += 1
-    return await save_and_announce(session, row, _announce, duplicate=DUPLICATE,
-                                   correlation_id=correlation_id)
-
-
-async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> CustomerRow:
-    row = await session.get(CustomerRow, customer_id)
-    if row is None:
-        raise NotFound(f"no customer {customer_id}")
-    return row
-
-
-async def list_customers(session: AsyncSession, limit: int,
-                         cursor: str | None) -> tuple[list[CustomerRow], str | None]:
-    return await keyset_page(session, select(CustomerRow), CustomerRow.code, limit, cursor)
+customers = RecordStore(CustomerRow, _announce, what="customer", sort_key=CustomerRow.code)

@@ -1,0 +1,63 @@
+"""The HTTP face of a :class:`~jxc.platform.records.RecordStore`: POST, GET
+(paged), GET one and PATCH with ETag / If-Match, each behind a permission."""
+
+# No ``from __future__ import annotations``: FastAPI must see the real body
+# and response types of the routes built below.
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel
+
+from jxc.platform.api import CursorQuery, IfMatchHeader, LimitQuery, Page, SessionDep, etag
+from jxc.platform.auth import require
+from jxc.platform.records import RecordStore
+
+RequestId = Annotated[str | None, Header(alias="X-Request-ID", include_in_schema=False)]
+
+
+def add_record_routes(router: APIRouter, path: str, store: RecordStore[Any], *,
+                      create_body: type[BaseModel], patch_body: type[BaseModel],
+                      out: type[BaseModel], read: str, write: str) -> None:
+    def render(row: Any, response: Response) -> Any:
+        response.headers["ETag"] = etag(row.version)
+        return out.model_validate(row, from_attributes=True)
+
+    async def create(body: create_body, session: SessionDep, response: Response,  # type: ignore[valid-type]
+                     request_id: RequestId = None) -> Any:
+        row = await store.create(session, body.model_dump(), request_id)  # type: ignore[attr-defined]
+        response.headers["Location"] = f"{router.prefix}{path}/{row.id}"
+        return render(row, response)
+
+    async def listing(session: SessionDep, limit: LimitQuery = 50,
+                      cursor: CursorQuery = None) -> Any:
+        rows, next_cursor = await store.page(session, limit, cursor)
+        return {"items": [out.model_validate(r, from_attributes=True) for r in rows],
+                "next_cursor": next_cursor}
+
+    async def one(record_id: uuid.UUID, session: SessionDep, response: Response) -> Any:
+        return render(await store.get(session, record_id), response)
+
+    async def change(record_id: uuid.UUID, body: patch_body, session: SessionDep,  # type: ignore[valid-type]
+                     response: Response, if_match: IfMatchHeader = None,
+                     request_id: RequestId = None) -> Any:
+        row = await store.update(session, record_id,
+                                 body.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+                                 if_match, request_id)
+        return render(row, response)
+
+    what = store.what
+    routes: list[tuple[str, str, Callable[..., Any], Any, str, int]] = [
+        ("POST", path, create, out, write, status.HTTP_201_CREATED),
+        ("GET", path, listing, Page[out], read, status.HTTP_200_OK),  # type: ignore[valid-type]
+        ("GET", f"{path}/{{record_id}}", one, out, read, status.HTTP_200_OK),
+        ("PATCH", f"{path}/{{record_id}}", change, out, write, status.HTTP_200_OK),
+    ]
+    names = {create: f"create_{what}", listing: f"list_{what}s", one: f"get_{what}",
+             change: f"update_{what}"}
+    for method, route_path, endpoint, model, permission, code in routes:
+        router.add_api_route(route_path, endpoint, methods=[method], response_model=model,
+                             status_code=code, dependencies=[require(permission)],
+                             name=names[endpoint])
