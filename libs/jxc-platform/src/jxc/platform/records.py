@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.contracts.base import Message
@@ -18,7 +19,7 @@ from jxc.platform.envelope import new_id
 from jxc.platform.errors import Conflict, NotFound
 from jxc.platform.outbox import emit
 
-Row = TypeVar("Row")
+Row = TypeVar("Row", bound=SQLModel)
 
 
 async def load_for_update(session: AsyncSession, model: type[Row], record_id: uuid.UUID,
@@ -28,7 +29,7 @@ async def load_for_update(session: AsyncSession, model: type[Row], record_id: uu
                                  .with_for_update())).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no {what} {record_id}")
-    check_if_match(if_match, row.version)  # type: ignore[attr-defined]
+    check_if_match(if_match, row.version)
     return row  # type: ignore[no-any-return]
 
 
