@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from jxc.gateway.docs import merged_openapi
-from jxc.gateway.proxy import forward, request_id
+from jxc.gateway.proxy import RequestIdMiddleware, forward
 from jxc.gateway.settings import GatewaySettings
 from jxc.platform.app import RedMetrics
 from jxc.platform.auth import JwksVerifier, bearer_token, http_jwks_fetcher
@@ -52,6 +52,7 @@ def create_gateway(settings: GatewaySettings | None = None) -> FastAPI:
                   openapi_url=None)
     install_error_handlers(app)
     app.add_middleware(RedMetrics, service="gateway")
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     instrument_app(app)
@@ -67,16 +68,13 @@ def create_gateway(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> Response:
-        rid = request_id(request)
-        return await forward(request.app.state.client, settings.upstreams, "identity", request,
-                             rid)
+        return await forward(request.app.state.client, settings.upstreams, "identity", request)
 
     @app.api_route("/api/v1/{service}/{path:path}", methods=METHODS, include_in_schema=False)
     async def route(service: str, path: str, request: Request) -> Response:
-        rid = request_id(request)
         if (request.method, request.url.path) not in public:
             await request.app.state.verifier.verify(bearer_token(request))
-        return await forward(request.app.state.client, settings.upstreams, service, request, rid)
+        return await forward(request.app.state.client, settings.upstreams, service, request)
 
     return app
 

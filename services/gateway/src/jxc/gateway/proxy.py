@@ -7,7 +7,8 @@ import uuid
 import httpx
 from fastapi import Request
 from starlette.background import BackgroundTask
-from starlette.responses import StreamingResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response, StreamingResponse
 
 from jxc.platform.errors import NotFound, ServiceUnavailable
 
@@ -16,13 +17,23 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "content-length"})
 
 
-def request_id(request: Request) -> str:
-    incoming = request.headers.get("x-request-id", "")
-    return incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
+class RequestIdMiddleware(BaseHTTPMiddleware):
+    """Every request gets an id (the caller's ``X-Request-ID`` if sane), sent
+    upstream and returned on every response, errors included."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else str(
+            uuid.uuid4())
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers["x-request-id"] = rid
+        return response
 
 
 async def forward(client: httpx.AsyncClient, upstreams: dict[str, str], service: str,
-                  request: Request, rid: str) -> StreamingResponse:
+                  request: Request) -> StreamingResponse:
+    rid: str = request.state.request_id
     base = upstreams.get(service)
     if base is None:
         raise NotFound(f"no service named {service!r}", code="unknown_service")
@@ -42,6 +53,5 @@ async def forward(client: httpx.AsyncClient, upstreams: dict[str, str], service:
         raise ServiceUnavailable(f"{service} is unavailable", code="upstream_unavailable",
                                  headers={"Retry-After": "2"}) from exc
     out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
-    out_headers["x-request-id"] = rid
     return StreamingResponse(response.aiter_raw(), status_code=response.status_code,
                              headers=out_headers, background=BackgroundTask(response.aclose))
