@@ -107,3 +107,17 @@ async def test_every_service_is_ready_with_metrics(stack: LocalStack) -> None:
             metrics = await client.get(f"{base}/metrics")
             assert "jxc_http_requests_total" in metrics.text
             assert (await client.get(f"{base}/openapi.json")).status_code == 200
+
+
+async def test_every_service_has_its_consumer_group_on_the_bus(stack: LocalStack) -> None:
+    """Each group has partitions assigned: the service reports their lag."""
+    groups = {"identity": "identity.directory", "inventory": "inventory.commands",
+              "procurement": "procurement.catalogue", "sales": "sales.catalogue",
+              "finance": "finance.credit", "crm": "crm.sales_activity",
+              "supplier": "supplier.deliveries", "reporting": "reporting.projections"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for service, group in groups.items():
+            async def assigned(url: str = f"{stack.service_url(service)}/metrics",
+                               label: str = f'group="{group}"') -> bool:
+                return label in (await client.get(url)).text
+            await eventually(assigned, timeout=60, what=f"{group} assigned partitions")
