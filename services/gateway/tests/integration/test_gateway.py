@@ -60,5 +60,8 @@ async def test_gateway_routes_checks_tokens_and_reports_upstream_trouble(
             assert down.headers["content-type"] == PROBLEM
             assert down.json()["code"] == "upstream_unavailable"
 
+            events = await client.get("/asyncapi.json")
+            assert events.json()["asyncapi"] == "3.0.0"
+            assert "inventory_events_v1" in events.json()["channels"]
             assert (await client.get("/readyz")).status_code == 200
             assert "jxc_http_requests_total" in (await client.get("/metrics")).text

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from jxc.contracts import asyncapi
 from jxc.gateway.docs import merged_openapi
 from jxc.gateway.proxy import RequestIdMiddleware, forward
 from jxc.gateway.settings import GatewaySettings
@@ -65,6 +66,10 @@ def create_gateway(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="JXC API")
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def events() -> JSONResponse:
+        return JSONResponse(asyncapi.document(app.version))
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> Response:

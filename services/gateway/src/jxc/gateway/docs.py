@@ -28,7 +28,8 @@ async def merged_openapi(client: httpx.AsyncClient, upstreams: dict[str, str],
         "info": {"title": "JXC API", "version": version,
                  "description": "Every service of JXC behind one gateway. Authenticate with "
                                 "POST /api/v1/identity/token, then send "
-                                "`Authorization: Bearer <access_token>`."},
+                                "`Authorization: Bearer <access_token>`. The event stream is "
+                                "documented as AsyncAPI at [/asyncapi.json](/asyncapi.json)."},
         "paths": {}, "components": {"schemas": {}, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}], "tags": [],
