@@ -1,4 +1,4 @@
-"""Platform tables, users, signing keys and refresh tokens.
+"""Platform tables, users, signing keys, refresh tokens and the warehouse directory.
 
 Revision ID: 0001
 """
@@ -51,9 +51,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_refresh_token_user_id", "refresh_token", ["user_id"])
     op.create_index("ix_refresh_token_family_id", "refresh_token", ["family_id"])
+    op.create_table(
+        "warehouse_directory",
+        sa.Column("warehouse_id", sa.Uuid(), primary_key=True),
+        sa.Column("code", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("branch_id", sa.Uuid()),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("warehouse_directory")
     op.drop_table("refresh_token")
     op.drop_table("signing_key")
     op.drop_table("app_user")

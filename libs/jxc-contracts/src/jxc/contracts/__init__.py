@@ -4,6 +4,17 @@ Importing the package registers every message type, so a consumer can decode
 anything it receives by its CloudEvents type.
 """
 
-from jxc.contracts import crm, inventory, permissions, supplier, topics
+from jxc.contracts import (
+    crm,
+    finance,
+    identity,
+    inventory,
+    permissions,
+    procurement,
+    sales,
+    supplier,
+    topics,
+)
 
-__all__ = ["crm", "inventory", "permissions", "supplier", "topics"]
+__all__ = ["crm", "finance", "identity", "inventory", "permissions", "procurement", "sales",
+           "supplier", "topics"]

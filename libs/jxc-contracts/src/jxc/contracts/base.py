@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.4f}", return_type=str, when_used="json")]
 """An amount of money: Decimal in Python, a 4-decimal string on the wire."""
@@ -23,9 +23,30 @@ Quantity = Annotated[
 Rate = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.4f}", return_type=str, when_used="json")]
 """A rate such as a tax rate (0.1300 for 13 %)."""
 
+PositiveQuantity = Annotated[Quantity, Field(gt=0)]
+"""A quantity that must be more than zero (what is ordered, moved, reserved)."""
+
+NonNegativeMoney = Annotated[Money, Field(ge=0)]
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""ISO 4217 code, e.g. CNY."""
+
+
+class Part(BaseModel):
+    """A value inside a message (an order line, a shortage)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
 
 class Message(BaseModel):
-    """Base of every event, command and reply in the published language."""
+    """Base of every event, command and reply in the published language.
+
+    A service's messages subclass a base that names the ``service`` and the
+    ``topic`` and marks itself ``abstract``; each concrete class then gets its
+    CloudEvents type ``jxc.<service>.<ClassName>.v<schema_version>`` and source
+    ``/jxc/<service>``, and is registered for decoding. ``key`` names the field
+    that identifies the aggregate (the Kafka partition key).
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -34,9 +55,26 @@ class Message(BaseModel):
     source: ClassVar[str]
     """CloudEvents source, e.g. ``/jxc/inventory``."""
     topic: ClassVar[str]
+    service: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+    key: ClassVar[str] = ""
+    abstract: ClassVar[bool] = True
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):
+            return
+        if "type_name" not in cls.__dict__ and hasattr(cls, "service"):
+            cls.type_name = f"jxc.{cls.service}.{cls.__name__}.v{cls.schema_version}"
+            cls.source = f"/jxc/{cls.service}"
+        if "type_name" in cls.__dict__ or hasattr(cls, "service"):
+            register(cls)
 
     def partition_key(self) -> str:
-        raise NotImplementedError(f"{type(self).__name__} must say which aggregate it is about")
+        if not self.key:
+            raise NotImplementedError(f"{type(self).__name__} must say which aggregate it is about")
+        return str(getattr(self, self.key))
 
     def subject(self) -> str:
         """CloudEvents subject: the aggregate id."""

@@ -1,28 +1,34 @@
-"""crm's published language (interim: CustomerUpserted for the walking skeleton)."""
+"""crm's published language: the customer master (finance keeps credit
+limits from it, sales its customers)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import ClassVar
 
+from pydantic import Field
+
 from jxc.contracts import topics
-from jxc.contracts.base import Event, Money, register
+from jxc.contracts.base import Currency, Event, NonNegativeMoney
 
 
-@register
-class CustomerUpserted(Event):
-    type_name: ClassVar[str] = "jxc.crm.CustomerUpserted.v1"
-    source: ClassVar[str] = "/jxc/crm"
+class CrmEvent(Event):
+    service: ClassVar[str] = "crm"
     topic: ClassVar[str] = topics.CRM_EVENTS
+    abstract: ClassVar[bool] = True
 
+
+class CustomerUpserted(CrmEvent):
+    """A customer was created or changed; replicas keep the highest version."""
+
+    key: ClassVar[str] = "customer_id"
     customer_id: uuid.UUID
     code: str
     name: str
-    credit_limit: Money | None = None
-    currency: str = "CNY"
+    credit_limit: NonNegativeMoney | None = None
+    """None: no limit."""
+    currency: Currency = "CNY"
     category: str | None = None
+    branch_id: uuid.UUID | None = None
     active: bool = True
-    version: int
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
+    version: int = Field(ge=1)

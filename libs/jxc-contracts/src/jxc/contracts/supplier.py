@@ -1,27 +1,30 @@
-"""supplier's published language (interim: SupplierUpserted for the walking skeleton)."""
+"""supplier's published language: the supplier master."""
 
 from __future__ import annotations
 
 import uuid
 from typing import ClassVar
 
+from pydantic import Field
+
 from jxc.contracts import topics
-from jxc.contracts.base import Event, register
+from jxc.contracts.base import Event
 
 
-@register
-class SupplierUpserted(Event):
-    type_name: ClassVar[str] = "jxc.supplier.SupplierUpserted.v1"
-    source: ClassVar[str] = "/jxc/supplier"
+class SupplierEvent(Event):
+    service: ClassVar[str] = "supplier"
     topic: ClassVar[str] = topics.SUPPLIER_EVENTS
+    abstract: ClassVar[bool] = True
 
+
+class SupplierUpserted(SupplierEvent):
+    """A supplier was created or changed; replicas keep the highest version."""
+
+    key: ClassVar[str] = "supplier_id"
     supplier_id: uuid.UUID
     code: str
     name: str
-    payment_terms_days: int = 30
+    payment_terms_days: int = Field(default=30, ge=0)
     category: str | None = None
     active: bool = True
-    version: int
-
-    def partition_key(self) -> str:
-        return str(self.supplier_id)
+    version: int = Field(ge=1)

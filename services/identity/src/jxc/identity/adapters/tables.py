@@ -59,4 +59,18 @@ class RefreshTokenRow(IdentityModel, table=True):
     revoked: bool = False
 
 
+
+class WarehouseEntry(IdentityModel, table=True):
+    """Warehouses as inventory announces them, to assign users' data scopes from."""
+
+    __tablename__ = "warehouse_directory"
+
+    warehouse_id: uuid.UUID = Field(primary_key=True)
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    branch_id: uuid.UUID | None = None
+    active: bool
+    version: int
+
+
 metadata = IdentityModel.metadata
