@@ -75,6 +75,9 @@ class ServiceSpec:
     jwks_fetcher: Callable[[Runtime], Callable[[], Awaitable[dict[str, Any]]]] | None = None
     version: str = "0.1.0"
 
+    def migrations(self) -> Path | None:
+        return self.settings.migrations_dir or self.migrations_dir
+
 
 class RedMetrics(BaseHTTPMiddleware):
     def __init__(self, app: Any, service: str):
@@ -197,10 +200,11 @@ def _readiness(spec: ServiceSpec, runtime: Runtime) -> dict[str, Callable[[], Aw
 
     async def migrations() -> bool:
         nonlocal at_head
-        if at_head or spec.migrations_dir is None:
+        scripts = spec.migrations()
+        if at_head or scripts is None:
             return True
         at_head = (await current_revision(runtime.settings.database_url)
-                   == head_revision(spec.migrations_dir))
+                   == head_revision(scripts))
         return at_head
 
     async def broker() -> bool:

@@ -24,8 +24,9 @@ def run(build: Callable[[], ServiceSpec]) -> None:
     args = parser.parse_args()
     configure_logging(settings.service_name, settings.log_level)
     if args.role == "migrate":
-        if spec.migrations_dir is not None:
-            upgrade_to_head(spec.migrations_dir, settings.database_url)
+        scripts = spec.migrations()
+        if scripts is not None:
+            upgrade_to_head(scripts, settings.database_url)
         logging.getLogger("jxc").info("%s migrated to head", settings.service_name)
         return
     app = create_app(spec, args.role)

@@ -7,6 +7,7 @@ service instead of shipping a known password.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -42,6 +43,9 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "jxc"
     jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
     jwks_cache_seconds: int = 300
+
+    migrations_dir: Path | None = None
+    """Where this service's Alembic scripts are, when not next to its source (images)."""
 
     otlp_endpoint: str | None = None
     log_level: str = "INFO"

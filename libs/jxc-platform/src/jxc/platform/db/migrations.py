@@ -19,6 +19,8 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config, create_async_engine
 
+MIGRATION_LOCK = 0x4A58434D  # "JXCM": one migrator per database at a time
+
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     config = Config()
@@ -58,10 +60,17 @@ def run_env(service_metadata: MetaData) -> None:
     config = context.config
 
     def do_run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          compare_type=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        # Replicas that start together (init containers) migrate one at a time.
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        connection.commit()  # the lock outlives transactions; Alembic opens its own
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 
     async def run_async() -> None:
         section: dict[str, Any] = config.get_section(config.config_ini_section, {}) or {}
