@@ -1,18 +1,24 @@
 """A service built on the platform the way real ones are, for testing the
-platform's HTTP side: auth, errors, health, metrics and tracing."""
+platform's HTTP side: auth, errors, health, metrics, tracing and idempotency."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import uuid
+from collections import Counter
+from typing import Literal
+
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jxc.platform.api import SessionDep
+from jxc.platform.api import SessionDep, etag
 from jxc.platform.app import ServiceSpec
 from jxc.platform.auth import CurrentPrincipal, require
 from jxc.platform.bus import EventConsumer
 from jxc.platform.db import Database
 from jxc.platform.envelope import Envelope
+from jxc.platform.errors import ServiceUnavailable
 from jxc.platform.outbox import emit
 from jxc.platform.settings import ServiceSettings
 from jxc.platform.testing import Infrastructure, TokenIssuer, unique
@@ -32,6 +38,42 @@ async def ping(body: PingIn, session: SessionDep) -> dict[str, str]:
     event_id = await emit(session, Pinged(aggregate=body.aggregate, seq=body.seq))
     await session.commit()
     return {"event_id": str(event_id)}
+
+
+class ThingIn(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    fail_first: Literal["error", "unavailable"] | None = None
+    """Fail the first attempt for this name with a 500 or a 503."""
+    gate: str | None = None
+    """Hold the request until the test opens ``GATES[gate]``."""
+    secret: bool = False
+    """Answer with ``Cache-Control: no-store``, as a token endpoint does."""
+
+
+GATES: dict[str, asyncio.Event] = {}
+THING_ATTEMPTS: Counter[str] = Counter()
+
+
+@router.post("/things", status_code=201, dependencies=[require("inventory:adjust")])
+async def create_thing(body: ThingIn, session: SessionDep, response: Response) -> dict[str, str]:
+    """Creates something: one effect row per run, a fresh id, Location and ETag."""
+    THING_ATTEMPTS[body.name] += 1
+    if body.gate is not None:
+        await asyncio.wait_for(GATES[body.gate].wait(), timeout=60)
+    if body.fail_first and THING_ATTEMPTS[body.name] == 1:
+        if body.fail_first == "unavailable":
+            raise ServiceUnavailable("the probe is unavailable this once")
+        raise RuntimeError("the probe fails this once")
+    thing_id = uuid.uuid4()
+    await session.execute(effects.insert().values(message_id=str(thing_id),
+                                                  aggregate=body.name, seq=0))
+    await session.commit()
+    response.headers["Location"] = f"/api/v1/probe/things/{thing_id}"
+    response.headers["ETag"] = etag(1)
+    response.headers["X-Probe-Run"] = str(THING_ATTEMPTS[body.name])
+    if body.secret:
+        response.headers["Cache-Control"] = "no-store"
+    return {"id": str(thing_id), "name": body.name}
 
 
 @router.get("/whoami")

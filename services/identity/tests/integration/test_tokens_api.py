@@ -35,6 +35,7 @@ async def test_tokens_refresh_and_me(infra: Infrastructure) -> None:
         granted = await client.post(token_url, data={"username": "admin",
                                                      "password": "first-admin-pass"})
         assert granted.status_code == 200, granted.text
+        assert granted.headers["cache-control"] == "no-store"
         tokens = granted.json()
         assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 900
 

@@ -27,6 +27,7 @@ from jxc.platform.bus import BusSupervisor, ConsumerRuntime, EventConsumer, make
 from jxc.platform.db import Database, current_revision, head_revision
 from jxc.platform.errors import install_error_handlers
 from jxc.platform.health import router as health_router
+from jxc.platform.idempotency import IdempotencyMiddleware
 from jxc.platform.observability import configure_logging, configure_tracing, metrics_response
 from jxc.platform.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
 from jxc.platform.observability.tracing import instrument_app, instrument_engine
@@ -133,6 +134,8 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
 
     app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
     install_error_handlers(app)
+    if role in ("api", "all"):
+        app.add_middleware(IdempotencyMiddleware)  # inside RedMetrics: replays count too
     app.add_middleware(RedMetrics, service=service)
     instrument_app(app)
     app.include_router(health_router)

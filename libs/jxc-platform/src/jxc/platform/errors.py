@@ -105,6 +105,13 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
+def unavailable_response(instance: str | None = None) -> JSONResponse:
+    """503 for a lost database or broker: the client should retry shortly."""
+    return problem_response(problem_body(
+        503, "service_unavailable", "Service unavailable",
+        "A backing service is unavailable; retry shortly.", instance), {"Retry-After": "2"})
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
@@ -158,10 +165,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         if is_connection_error(exc):
             log.warning("dependency unavailable on %s: %s", request.url.path, exc)
-            return problem_response(problem_body(
-                503, "service_unavailable", "Service unavailable",
-                "A backing service is unavailable; retry shortly.", request.url.path),
-                {"Retry-After": "2"})
+            return unavailable_response(request.url.path)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(problem_body(
             500, "internal_error", "Internal error",

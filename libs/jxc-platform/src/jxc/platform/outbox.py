@@ -17,7 +17,7 @@ import json
 import logging
 import uuid
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -61,6 +61,28 @@ async def emit(
     ))
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return event_id
+
+
+async def emit_many(session: AsyncSession, messages: Sequence[Message], *,
+                    correlation_id: str | None = None, causation_id: str | None = None,
+                    branch: str | None = None) -> list[uuid.UUID]:
+    """:func:`emit` for a batch: one INSERT for all of them, in order."""
+    if not messages:
+        return []
+    rows: list[dict[str, Any]] = []
+    event_ids: list[uuid.UUID] = []
+    for message in messages:
+        event_id = new_id()
+        event_ids.append(event_id)
+        rows.append({
+            "event_id": event_id, "topic": message.topic, "key": message.partition_key(),
+            "type": message.type_name, "payload": message.model_dump(mode="json"),
+            "headers": build_headers(message, event_id=event_id, correlation_id=correlation_id,
+                                     causation_id=causation_id, branch=branch),
+        })
+    await session.execute(outbox.insert(), rows)
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return event_ids
 
 
 async def backlog(session: AsyncSession) -> int:

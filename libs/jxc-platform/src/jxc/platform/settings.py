@@ -53,6 +53,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_batch_size: int = 500
     saga_tick_seconds: float = 1.0
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    """How long a POST's ``Idempotency-Key`` and its stored response are kept."""
 
     extra_secrets: dict[str, str] = Field(default_factory=dict, exclude=True)
 

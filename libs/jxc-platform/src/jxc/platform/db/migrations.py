@@ -94,9 +94,27 @@ def run_env(service_metadata: MetaData) -> None:
 
 
 def create_platform_tables() -> None:
-    """For a service's first migration: the outbox, inbox and saga tables."""
+    """For a service's first migration: every platform table that does not exist yet."""
     from alembic import op
 
     from jxc.platform.db.tables import platform_metadata
 
     platform_metadata.create_all(op.get_bind())
+
+
+def create_platform_table(name: str) -> None:
+    """For a later migration: one platform table added since, with its indexes
+    (skipped when a first migration run after it was added already made it)."""
+    from alembic import op
+
+    from jxc.platform.db.tables import platform_metadata
+
+    platform_metadata.tables[name].create(op.get_bind(), checkfirst=True)
+
+
+def drop_platform_table(name: str) -> None:
+    from alembic import op
+
+    from jxc.platform.db.tables import platform_metadata
+
+    platform_metadata.tables[name].drop(op.get_bind(), checkfirst=True)

@@ -1,4 +1,5 @@
-"""Tables every service has: the outbox, the inbox and saga instances.
+"""Tables every service has: the outbox, the inbox, saga instances and
+idempotency keys.
 
 They live in their own MetaData so that a service's Alembic migration can
 create them with :func:`jxc.platform.db.migrations.create_platform_tables`.
@@ -12,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -69,3 +71,24 @@ saga_instance = Table(
 )
 Index("ix_saga_deadline", saga_instance.c.deadline_at,
       postgresql_where=saga_instance.c.status.in_(["running", "compensating"]))
+
+# A POST's ``Idempotency-Key`` and the response it got (jxc.platform.idempotency).
+# ``principal`` is the caller's token subject, ``apikey:<sha256>`` or "" when
+# anonymous; ``endpoint`` is ``POST <path>`` and ``fingerprint`` the sha256 of
+# the query string and body, so a key is bound to the request first sent with it.
+idempotency_key = Table(
+    "idempotency_key",
+    platform_metadata,
+    Column("principal", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("endpoint", String, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(10), nullable=False),  # "pending", then "done"
+    Column("response_status", Integer),
+    Column("response_headers", JSONB),
+    Column("response_body", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("principal", "key"),
+)
+Index("ix_idempotency_key_created_at", idempotency_key.c.created_at)

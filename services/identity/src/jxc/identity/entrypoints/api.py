@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
 from jxc.identity.service_layer import auth
@@ -44,12 +44,16 @@ def _settings(runtime: Any) -> IdentitySettings:
 async def token(
     session: SessionDep,
     runtime: RuntimeDep,
+    response: Response,
     grant_type: Annotated[Literal["password", "refresh_token"], Form()] = "password",
     username: Annotated[str | None, Form(max_length=100)] = None,
     password: Annotated[str | None, Form(max_length=200)] = None,
     refresh_token: Annotated[str | None, Form(max_length=200)] = None,
 ) -> TokenResponse:
     settings = _settings(runtime)
+    # RFC 6749 §5.1; it also keeps issued tokens out of stored Idempotency-Key responses.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     if grant_type == "refresh_token":
         if not refresh_token:
             raise InvalidInput("refresh_token is required", errors=[
