@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar, Literal
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer
 
 from jxc.contracts import topics
 from jxc.contracts.base import (
@@ -55,8 +56,27 @@ class StockEvent(InventoryEvent):
 
 
 # -- master data ---------------------------------------------------------------
+UnitFactor = Annotated[
+    Decimal, Field(gt=0),
+    PlainSerializer(lambda v: f"{v:.6f}", return_type=str, when_used="json")]
+"""How many base units one unit holds: a 6-decimal string on the wire (exact,
+as stored; a Quantity's 4 decimals would round 1 克 = 0.000001 吨)."""
+
+
+class UnitConversion(Part):
+    """One ``unit`` holds ``factor`` of the product's base unit (箱 = 12 个)."""
+
+    unit: str
+    factor: UnitFactor
+
+
 class ProductUpserted(InventoryEvent):
-    """A product was created or changed; replicas keep the highest version."""
+    """A product was created or changed; replicas keep the highest version.
+
+    ``barcode`` is the primary barcode, the first of ``barcodes``; barcodes are
+    GS1 GTINs in normal form (UPC-A as its EAN-13). The catalogue fields after
+    ``version`` were added to v1 with defaults, so older payloads still parse.
+    """
 
     key: ClassVar[str] = "product_id"
     product_id: uuid.UUID
@@ -70,6 +90,11 @@ class ProductUpserted(InventoryEvent):
     tax_rate: Rate
     active: bool
     version: int = Field(ge=1)
+    barcodes: tuple[str, ...] = ()
+    category_id: uuid.UUID | None = None
+    lot_tracked: bool = False
+    shelf_life_days: int | None = Field(default=None, gt=0)
+    units: tuple[UnitConversion, ...] = ()
 
 
 class WarehouseUpserted(InventoryEvent):
@@ -237,6 +262,15 @@ class ReservedStockIssued(InventoryReply):
     shipment_id: uuid.UUID
     lines: tuple[IssuedLine, ...] = Field(min_length=1)
     currency: Currency
+
+
+class ReservedStockIssueFailed(InventoryReply):
+    """The shipment could not be issued (stock went missing since it was
+    reserved, e.g. a count found less); nothing was issued."""
+
+    order_id: uuid.UUID
+    shipment_id: uuid.UUID
+    shortages: tuple[Shortage, ...] = Field(min_length=1)
 
 
 StockTransferred.model_rebuild()

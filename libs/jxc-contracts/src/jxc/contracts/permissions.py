@@ -17,7 +17,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "inventory": {
         "read": "see products, warehouses, stock and the stock ledger",
         "manage": "create and change products and warehouses",
-        "adjust": "post stock adjustments and counts",
+        "post": "post receipts and issues",
+        "adjust": "post stock adjustments, counts and reversals",
+        "reserve": "reserve and release stock for orders",
         "transfer": "move stock between warehouses",
         "export": "export stock reports",
     },
