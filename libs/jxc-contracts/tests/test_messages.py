@@ -36,6 +36,8 @@ def sample_value(annotation: Any, field: str) -> Any:
         return args[0]
     if origin is tuple:
         return (sample_value(args[0], field), sample_value(args[0], field))
+    if origin is dict:
+        return {f"{field}-key": sample_value(args[1] if args[1] is not Any else str, field)}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return sample(annotation)
     if annotation is uuid.UUID:

@@ -5,6 +5,7 @@ anything it receives by its CloudEvents type.
 """
 
 from jxc.contracts import (
+    audit,
     crm,
     finance,
     identity,
@@ -16,5 +17,5 @@ from jxc.contracts import (
     topics,
 )
 
-__all__ = ["crm", "finance", "identity", "inventory", "permissions", "procurement", "sales",
-           "supplier", "topics"]
+__all__ = ["audit", "crm", "finance", "identity", "inventory", "permissions", "procurement",
+           "sales", "supplier", "topics"]

@@ -42,6 +42,8 @@ FINANCE_COMMANDS = commands_topic("finance")
 FINANCE_REPLIES = replies_topic("finance")
 CRM_EVENTS = events_topic("crm")
 SUPPLIER_EVENTS = events_topic("supplier")
+AUDIT_EVENTS = "audit.events.v1"
+"""Every service's audit records, kept by identity (append-only, hash-chained)."""
 
 PRIMARY_TOPICS = (
     IDENTITY_EVENTS,
@@ -51,13 +53,14 @@ PRIMARY_TOPICS = (
     FINANCE_EVENTS, FINANCE_COMMANDS, FINANCE_REPLIES,
     CRM_EVENTS,
     SUPPLIER_EVENTS,
+    AUDIT_EVENTS,
 )
 
 # Hot topics get more partitions: stock moves and orders are where the volume is.
 _PRIMARY_PARTITIONS = {
     INVENTORY_EVENTS: 12, INVENTORY_COMMANDS: 12, INVENTORY_REPLIES: 6,
     SALES_EVENTS: 6, PROCUREMENT_EVENTS: 6, FINANCE_EVENTS: 6, FINANCE_COMMANDS: 6,
-    FINANCE_REPLIES: 6,
+    FINANCE_REPLIES: 6, AUDIT_EVENTS: 6,
 }
 DEFAULT_PARTITIONS = 3
 
