@@ -4,6 +4,7 @@ started infrastructure. Prints a table; asserts nothing (DESIGN.md §9).
 1. outbox relay: events committed by inventory, published to Kafka
 2. consumer: sales applying ProductUpserted to its replica (batched, inbox)
 3. HTTP: POST /api/v1/inventory/products, end to end through the service
+4. inventory's stock ledger: moves, reservations, queries, stocktake (inventory.py)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 from faststream.kafka import KafkaRouter
+from inventory import run_inventory_benchmarks
 from sqlalchemy import func, select
 
 from jxc.contracts import topics
@@ -134,12 +136,15 @@ async def main() -> None:
         results = [("outbox relay → Kafka", *await bench_relay(pg, broker.bootstrap)),
                    ("consumer → replica (batched)", *await bench_consumer(pg, broker.bootstrap)),
                    ("HTTP POST product (+outbox)", *await bench_http(pg, broker.bootstrap))]
+        inventory_rows = await run_inventory_benchmarks(pg)
     finally:
         broker.stop()
         pg.stop()
-    print(f"\n{'benchmark':32} {'per second':>12}  detail")
+    print(f"\n{'benchmark':40} {'per second':>12}  detail")
     for name, rate, detail in results:
-        print(f"{name:32} {rate:12.0f}  {detail}")
+        print(f"{name:40} {rate:12.0f}  {detail}")
+    for name, result in inventory_rows:
+        print(f"{name:40} {'':>12}  {result}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from jxc.contracts.topics import AUDIT_EVENTS
 from jxc.inventory.bootstrap import MIGRATIONS, build
 from jxc.inventory.settings import InventorySettings
 from jxc.platform.app import create_app
@@ -47,6 +48,7 @@ async def catalogue(infra: Infrastructure) -> AsyncIterator[tuple[httpx.AsyncCli
 async def events(db: Database) -> list[dict[str, Any]]:
     async with db.session() as session:
         rows = (await session.execute(select(outbox.c.type, outbox.c.payload)
+                                      .where(outbox.c.topic != AUDIT_EVENTS)
                                       .order_by(outbox.c.id))).all()
     assert {r.type for r in rows} <= {"jxc.inventory.ProductUpserted.v1"}
     return [r.payload for r in rows]
@@ -378,5 +380,6 @@ async def test_import_refuses_unreadable_and_oversized_files(infra: Infrastructu
         no_file = await client.post(f"{API}/products/import")
         assert no_file.status_code == 422
         async with db.session() as session:
-            assert (await session.execute(select(func.count()).select_from(outbox))
+            assert (await session.execute(select(func.count()).select_from(outbox)
+                                          .where(outbox.c.topic != AUDIT_EVENTS))
                     ).scalar_one() == 0

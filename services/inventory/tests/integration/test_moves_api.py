@@ -4,9 +4,12 @@ and the events finance and reporting read."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from jxc.inventory.adapters.tables import ProductRow
 from jxc.platform.db.tables import outbox
 
 from .conftest import Inventory
@@ -242,3 +245,90 @@ async def test_same_idempotency_key_posts_once(inventory: Inventory) -> None:
     assert second.content == first.content
     assert second.headers["idempotent-replayed"] == "true"
     assert (await inventory.stock(product, wh))["on_hand"] == "4.0000"
+
+
+async def test_costing_method_is_fixed_while_stock_is_held(inventory: Inventory) -> None:
+    wh = await inventory.warehouse()
+    product = await inventory.product(costing_method="fifo")
+    url = f"/api/v1/inventory/products/{product}"
+    await inventory.move("receipt", wh, {"product_id": product, "quantity": 2, "unit_cost": 5})
+    refused = await inventory.client.patch(url, json={"costing_method": "average"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "product_has_stock"
+    await inventory.move("issue", wh, {"product_id": product, "quantity": 2})
+    changed = await inventory.client.patch(url, json={"costing_method": "average"})
+    assert changed.status_code == 200, changed.text
+    await inventory.move("receipt", wh, {"product_id": product, "quantity": 1, "unit_cost": 4},
+                         {"product_id": product, "quantity": 1, "unit_cost": 6})
+    assert (await inventory.stock(product, wh))["costing_method"] == "average"
+    issued = await inventory.move("issue", wh, {"product_id": product, "quantity": 1})
+    assert issued["lines"][0]["total_cost"] == "-5.0000"
+
+
+async def test_a_move_may_touch_ten_thousand_positions(inventory: Inventory) -> None:
+    """Far past where a literal (product, warehouse) IN list breaks PostgreSQL."""
+    wh = await inventory.warehouse()
+    ids = [uuid.uuid4() for _ in range(10_000)]
+    async with inventory.db.transaction() as session:
+        await session.execute(ProductRow.__table__.insert(), [{
+            "id": pid, "sku": f"BULK-{n:05d}-{pid.hex[:6]}", "name": "Bulk", "unit": "个",
+            "costing_method": "fifo" if n % 2 else "average", "sale_price": 1,
+            "currency": "CNY", "tax_rate": "0.13", "lot_tracked": False, "active": True,
+            "version": 1} for n, pid in enumerate(ids)])
+    received = await inventory.move("receipt", wh, *(
+        {"product_id": str(pid), "quantity": 2, "unit_cost": "1.5"} for pid in ids))
+    assert len(received["lines"]) == 10_000
+    issued = await inventory.move("issue", wh, *(
+        {"product_id": str(pid), "quantity": 1} for pid in ids))
+    assert {line["total_cost"] for line in issued["lines"]} == {"-1.5000"}
+    check = (await inventory.client.get("/api/v1/inventory/check")).json()
+    assert (check["checked"], check["consistent"]) == (10_000, True)
+
+
+async def test_warehouses_outside_the_callers_branches_do_not_exist_for_it(
+        inventory: Inventory) -> None:
+    branch_a, branch_b = str(uuid.uuid4()), str(uuid.uuid4())
+    mine = await inventory.warehouse(branch_id=branch_a)
+    theirs = await inventory.warehouse(branch_id=branch_b)
+    clerk = inventory.issuer.headers("inventory:read", "inventory:manage", branches=[branch_a])
+    listed = (await inventory.client.get("/api/v1/inventory/warehouses", headers=clerk)).json()
+    assert [w["id"] for w in listed["items"]] == [mine]
+    hidden = await inventory.client.get(f"/api/v1/inventory/warehouses/{theirs}", headers=clerk)
+    assert hidden.status_code == 404
+    renamed = await inventory.client.patch(f"/api/v1/inventory/warehouses/{theirs}",
+                                           headers=clerk, json={"name": "mine now"})
+    assert renamed.status_code == 404
+    moved = await inventory.client.patch(f"/api/v1/inventory/warehouses/{mine}",
+                                         headers=clerk, json={"branch_id": branch_b})
+    assert moved.status_code == 403
+    created = await inventory.client.post("/api/v1/inventory/warehouses", headers=clerk,
+                                          json={"code": "B-ONLY", "name": "x",
+                                                "branch_id": branch_b})
+    assert created.status_code == 403
+    ok = await inventory.client.post("/api/v1/inventory/warehouses", headers=clerk,
+                                     json={"code": "A-TWO", "name": "x", "branch_id": branch_a})
+    assert ok.status_code == 201, ok.text
+    product = await inventory.product()
+    line = {"product_id": product, "quantity": 1, "unit_cost": 1}
+    await inventory.move("receipt", theirs, line)
+    clerk_posts = inventory.issuer.headers("inventory:read", "inventory:post",
+                                           branches=[branch_a])
+    refused = await inventory.client.post("/api/v1/inventory/moves", headers=clerk_posts, json={
+        "type": "receipt", "warehouse_id": theirs, "lines": [line]})
+    assert refused.status_code == 403
+    allowed = await inventory.client.post("/api/v1/inventory/moves", headers=clerk_posts, json={
+        "type": "receipt", "warehouse_id": mine, "lines": [line]})
+    assert allowed.status_code == 201, allowed.text
+    stock = (await inventory.client.get("/api/v1/inventory/stock", headers=clerk_posts)).json()
+    assert {item["warehouse_id"] for item in stock["items"]} == {mine}
+
+
+async def test_bin_locations(inventory: Inventory) -> None:
+    wh = await inventory.warehouse()
+    url = f"/api/v1/inventory/warehouses/{wh}/bins"
+    assert (await inventory.client.post(url, json={"code": "A-01-02"})).status_code == 201
+    assert (await inventory.client.post(url, json={"code": "A-01-02"})).status_code == 409
+    assert (await inventory.client.post(url, json={"code": "bad code!"})).status_code == 422
+    assert [b["code"] for b in (await inventory.client.get(url)).json()] == ["A-01-02"]
+    missing = await inventory.client.get(f"/api/v1/inventory/warehouses/{uuid.uuid4()}/bins")
+    assert missing.status_code == 404

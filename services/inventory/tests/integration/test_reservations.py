@@ -10,7 +10,6 @@ import uuid
 from decimal import Decimal
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from jxc.contracts.base import Message, decode
@@ -24,10 +23,10 @@ from jxc.inventory.adapters.stock_tables import reservations
 from jxc.inventory.bootstrap import build
 from jxc.inventory.settings import InventorySettings
 from jxc.platform.app import create_app
-from jxc.platform.envelope import build_headers, encode_headers, new_id
+from jxc.platform.envelope import new_id
 from jxc.platform.testing import Infrastructure, eventually, serving, topic_reader
 
-from .conftest import Inventory
+from .conftest import Inventory, send
 
 
 async def _reserve(client: httpx.AsyncClient, product: str, wh: str, quantity: int) -> int:
@@ -92,20 +91,6 @@ async def test_mixed_concurrent_orders_and_receipts_over_many_skus(
     assert check["consistent"] is True, check
 
 
-async def _send(infra: Infrastructure, message: Message, event_id: uuid.UUID) -> None:
-    """Publish as the sales saga would, with a chosen CloudEvents id so a
-    redelivery can be simulated."""
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
-    await producer.start()
-    try:
-        headers = build_headers(message, event_id=event_id, correlation_id=str(event_id))
-        await producer.send_and_wait(message.topic, message.model_dump_json().encode(),
-                                     key=message.partition_key().encode(),
-                                     headers=encode_headers(headers))
-    finally:
-        await producer.stop()
-
-
 async def test_redelivered_and_repeated_commands_have_one_effect(
         inventory: Inventory, infra: Infrastructure) -> None:
     wh = await inventory.warehouse()
@@ -137,9 +122,9 @@ async def test_redelivered_and_repeated_commands_have_one_effect(
 
     async with topic_reader(infra.kafka_bootstrap, "inventory.replies.v1") as reader:
         async with serving(worker()):
-            await _send(infra, reserve, first_id)
-            await _send(infra, reserve, first_id)  # a redelivery: same message id
-            await _send(infra, reserve, new_id())  # the saga retrying: same order
+            await send(infra, reserve, first_id)
+            await send(infra, reserve, first_id)  # a redelivery: same message id
+            await send(infra, reserve, new_id())  # the saga retrying: same order
 
             async def reserved_once() -> bool:
                 stock = await inventory.stock(product, wh)
@@ -150,14 +135,14 @@ async def test_redelivered_and_repeated_commands_have_one_effect(
 
         # A restarted service sees the same messages again: still one effect.
         async with serving(worker()):
-            await _send(infra, reserve, first_id)
+            await send(infra, reserve, first_id)
             issue = IssueReservedStock(order_id=order_id, shipment_id=shipment_id,
                                        lines=(line,))
             issue_id = new_id()
-            await _send(infra, issue, issue_id)
-            await _send(infra, issue, issue_id)
-            await _send(infra, issue, new_id())
-            await _send(infra, ReleaseReservation(order_id=order_id), new_id())
+            await send(infra, issue, issue_id)
+            await send(infra, issue, issue_id)
+            await send(infra, issue, new_id())
+            await send(infra, ReleaseReservation(order_id=order_id), new_id())
 
             async def settled() -> bool:
                 stock = await inventory.stock(product, wh)

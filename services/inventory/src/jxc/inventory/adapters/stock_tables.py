@@ -97,7 +97,8 @@ class StockLedgerRow(InventoryModel, table=True):
 
     __tablename__ = "stock_ledger"
     __table_args__ = (Index("ix_stock_ledger_product_warehouse", "product_id", "warehouse_id",
-                            "seq"),)
+                            "seq"),
+                      Index("ix_stock_ledger_warehouse_seq", "warehouse_id", "seq"))
 
     seq: int | None = Field(default=None, sa_column=Column(
         BigInteger, Identity(always=False), primary_key=True))
@@ -220,10 +221,12 @@ class IncomingSupplyRow(InventoryModel, table=True):
     """Quantities on approved purchase orders not yet received (projected stock)."""
 
     __tablename__ = "incoming_supply"
+    __table_args__ = (Index("ix_incoming_supply_product_warehouse", "product_id",
+                            "warehouse_id"),)
 
     purchase_order_id: uuid.UUID = Field(primary_key=True)
     product_id: uuid.UUID = Field(primary_key=True)
-    warehouse_id: uuid.UUID = Field(primary_key=True, index=True)
+    warehouse_id: uuid.UUID = Field(primary_key=True)
     quantity: Decimal = _decimal()
 
 

@@ -16,19 +16,13 @@ from jxc.inventory.adapters.stock_tables import StockCountRow
 from jxc.inventory.domain.moves import InsufficientStock
 from jxc.inventory.entrypoints.problems import insufficient_stock
 from jxc.inventory.entrypoints.stock_api import MoveOut
-from jxc.inventory.service_layer import counts, scanning
+from jxc.inventory.service_layer import counts, scanning, warehouses
 from jxc.platform.api import SessionDep
 from jxc.platform.auth import Principal, require
-from jxc.platform.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 Counter = Annotated[Principal, require("inventory:adjust")]
 CountQuantity = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
-
-
-def _in_scope(principal: Principal, warehouse_id: uuid.UUID) -> None:
-    if not principal.sees_warehouse(warehouse_id):
-        raise Forbidden(f"warehouse {warehouse_id} is outside your data scope")
 
 
 class CountIn(BaseModel):
@@ -50,7 +44,7 @@ class CountOut(BaseModel):
 @router.post("/counts", status_code=status.HTTP_201_CREATED, response_model=CountOut)
 async def open_count(body: CountIn, session: SessionDep, principal: Counter) -> StockCountRow:
     """Open a count: the warehouse's ledger position is frozen as its snapshot."""
-    _in_scope(principal, body.warehouse_id)
+    await warehouses.authorise(session, principal, body.warehouse_id)
     row = await counts.open_count(session, body.warehouse_id)
     await session.commit()
     await session.refresh(row)
@@ -61,7 +55,7 @@ async def open_count(body: CountIn, session: SessionDep, principal: Counter) -> 
 async def get_count(count_id: uuid.UUID, session: SessionDep,
                     principal: Annotated[Principal, require("inventory:read")]) -> StockCountRow:
     row = await counts.get_count(session, count_id)
-    _in_scope(principal, row.warehouse_id)
+    await warehouses.authorise(session, principal, row.warehouse_id)
     return row
 
 
@@ -84,7 +78,7 @@ async def add_entries(count_id: uuid.UUID, body: EntriesIn, session: SessionDep,
     """A scanner's batch. Entries add up (two shelves of one product); every
     invalid entry is reported at once and then none is recorded."""
     row = await counts.get_count(session, count_id)
-    _in_scope(principal, row.warehouse_id)
+    await warehouses.authorise(session, principal, row.warehouse_id)
     recorded = await counts.add_entries(session, count_id, [
         counts.Entry(e.product_id, e.quantity, e.lot, body.scanner or principal.username)
         for e in body.entries])
@@ -111,7 +105,7 @@ async def preview(count_id: uuid.UUID, session: SessionDep,
                   full: bool = False) -> list[VarianceOut]:
     """What posting would adjust, without posting."""
     row = await counts.get_count(session, count_id)
-    _in_scope(principal, row.warehouse_id)
+    await warehouses.authorise(session, principal, row.warehouse_id)
     return [_variance(v) for v in await counts.variances(session, row, full)]
 
 
@@ -133,7 +127,7 @@ async def post_count(count_id: uuid.UUID, session: SessionDep, principal: Counte
                      body: PostCountIn | None = None) -> PostedCountOut:
     """Post every variance at current cost as one ``count`` move."""
     row = await counts.get_count(session, count_id)
-    _in_scope(principal, row.warehouse_id)
+    await warehouses.authorise(session, principal, row.warehouse_id)
     try:
         count, found, move = await counts.post_count(
             session, count_id, full=body.full if body else False,
@@ -154,7 +148,7 @@ async def post_count(count_id: uuid.UUID, session: SessionDep, principal: Counte
 async def cancel_count(count_id: uuid.UUID, session: SessionDep,
                        principal: Counter) -> StockCountRow:
     row = await counts.get_count(session, count_id)
-    _in_scope(principal, row.warehouse_id)
+    await warehouses.authorise(session, principal, row.warehouse_id)
     cancelled = await counts.cancel_count(session, count_id)
     await session.commit()
     await session.refresh(cancelled)

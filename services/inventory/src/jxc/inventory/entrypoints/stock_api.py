@@ -17,6 +17,7 @@ from jxc.inventory.adapters.stock_tables import TransferRow
 from jxc.inventory.domain.moves import InsufficientStock, MoveLine, MoveType
 from jxc.inventory.entrypoints.problems import insufficient_stock
 from jxc.inventory.service_layer import (
+    bins,
     moves,
     opening_stock,
     queries,
@@ -25,6 +26,7 @@ from jxc.inventory.service_layer import (
     sheets,
     units,
 )
+from jxc.inventory.service_layer import warehouses as scope
 from jxc.inventory.service_layer.ledger import PostedMove
 from jxc.inventory.service_layer.warehouses import warehouses
 from jxc.platform.api import Code, CursorQuery, LimitQuery, Page, SessionDep
@@ -140,12 +142,6 @@ MOVE_PERMISSION = {"receipt": "inventory:post", "issue": "inventory:post",
                    "adjustment": "inventory:adjust", "transfer": "inventory:transfer"}
 
 
-def _authorise_warehouses(principal: Principal, *warehouse_ids: uuid.UUID | None) -> None:
-    for warehouse_id in warehouse_ids:
-        if warehouse_id is not None and not principal.sees_warehouse(warehouse_id):
-            raise Forbidden(f"warehouse {warehouse_id} is outside your data scope")
-
-
 @router.post("/moves", status_code=status.HTTP_201_CREATED, response_model=MoveOut,
              responses={409: {"description": "insufficient_stock: nothing was posted"}})
 async def post_move(body: MoveIn, session: SessionDep, response: Response,
@@ -153,7 +149,7 @@ async def post_move(body: MoveIn, session: SessionDep, response: Response,
     needed = MOVE_PERMISSION[body.type]
     if not principal.can(needed):
         raise Forbidden(f"{needed} is required to post a {body.type}", missing=[needed])
-    _authorise_warehouses(principal, body.warehouse_id, body.to_warehouse_id)
+    await scope.authorise(session, principal, body.warehouse_id, body.to_warehouse_id)
     lines = await units.in_base_units(session, [
         (MoveLine(product_id=line.product_id, quantity=line.quantity, unit_cost=line.unit_cost,
                   lot=line.lot, expires_on=line.expires_on), line.unit)
@@ -182,7 +178,7 @@ async def _transfer_of(session: SessionDep, move: PostedMove) -> uuid.UUID | Non
 @router.get("/moves/{move_id}", response_model=MoveOut)
 async def get_move(move_id: uuid.UUID, session: SessionDep, principal: Reader) -> MoveOut:
     header = await moves.get_move(session, move_id)
-    _authorise_warehouses(principal, header.warehouse_id)
+    await scope.authorise(session, principal, header.warehouse_id)
     return MoveOut.of(header)
 
 
@@ -195,7 +191,7 @@ async def reverse_move(move_id: uuid.UUID, session: SessionDep,
     except InsufficientStock as exc:
         await session.rollback()
         raise insufficient_stock(exc) from exc
-    _authorise_warehouses(principal, move.warehouse_id)
+    await scope.authorise(session, principal, move.warehouse_id)
     await session.commit()
     return MoveOut.of(move)
 
@@ -217,7 +213,7 @@ async def import_opening_stock(
     data = await file.read(sheets.MAX_BYTES + 1)
     result = await opening_stock.import_opening_stock(session, data, file.filename,
                                                       file.content_type, principal.username)
-    _authorise_warehouses(principal, *(move.warehouse_id for move in result.moves))
+    await scope.authorise(session, principal, *(move.warehouse_id for move in result.moves))
     await session.commit()
     return OpeningOut(moves=[MoveOut.of(move) for move in result.moves], lines=result.lines,
                       value=result.value)
@@ -244,7 +240,7 @@ async def get_transfer(transfer_id: uuid.UUID, session: SessionDep,
     row = await session.get(TransferRow, transfer_id)
     if row is None:
         raise NotFound(f"no transfer {transfer_id}")
-    _authorise_warehouses(principal, row.from_warehouse_id)
+    await scope.authorise(session, principal, row.from_warehouse_id)
     return TransferOut.model_validate(row, from_attributes=True)
 
 
@@ -254,7 +250,7 @@ async def receive_transfer(transfer_id: uuid.UUID, session: SessionDep,
                            principal: Annotated[Principal, require("inventory:transfer")]
                            ) -> MoveOut:
     move = await moves.receive_transfer(session, transfer_id, created_by=principal.username)
-    _authorise_warehouses(principal, move.warehouse_id)
+    await scope.authorise(session, principal, move.warehouse_id)
     await session.commit()
     return MoveOut.of(move)
 
@@ -294,7 +290,7 @@ class LotOut(BaseModel):
 @router.get("/stock/lots", response_model=list[LotOut])
 async def lots(product_id: uuid.UUID, warehouse_id: uuid.UUID, session: SessionDep,
                principal: Reader) -> list[dict[str, Any]]:
-    _authorise_warehouses(principal, warehouse_id)
+    await scope.authorise(session, principal, warehouse_id)
     return await queries.lot_stock(session, product_id, warehouse_id)
 
 
@@ -316,7 +312,7 @@ async def fefo(product_id: uuid.UUID, warehouse_id: uuid.UUID,
                quantity: Annotated[Decimal, Query(gt=0, max_digits=18, decimal_places=4)],
                session: SessionDep, principal: Reader) -> dict[str, Any]:
     """Which lots to pick, first expiry first (expired lots are never suggested)."""
-    _authorise_warehouses(principal, warehouse_id)
+    await scope.authorise(session, principal, warehouse_id)
     return await queries.fefo_suggestion(session, product_id, warehouse_id, quantity,
                                          datetime.now(UTC).date())
 
@@ -381,7 +377,7 @@ async def reserve(body: ReservationIn, session: SessionDep,
                   principal: Annotated[Principal, require("inventory:reserve")]
                   ) -> dict[str, Any]:
     """Reserve every line or none; repeating it for the order returns what it holds."""
-    _authorise_warehouses(principal, *(line.warehouse_id for line in body.lines))
+    await scope.authorise(session, principal, *(line.warehouse_id for line in body.lines))
     try:
         held = await reservations.reserve(session, body.order_id, [
             reservations.Line(line.product_id, line.warehouse_id, line.quantity)
@@ -439,7 +435,7 @@ class ReorderRuleOut(BaseModel):
 async def put_rule(body: ReorderRuleIn, session: SessionDep,
                    principal: Annotated[Principal, require("inventory:manage")]) -> Any:
     """Create or replace the rule of a product in a warehouse."""
-    _authorise_warehouses(principal, body.warehouse_id)
+    await scope.authorise(session, principal, body.warehouse_id)
     row = await reorder_rules.upsert(session, body.product_id, body.warehouse_id,
                                      body.min_qty, body.max_qty)
     await session.commit()
@@ -517,3 +513,34 @@ def _stringify(value: Any) -> Any:
     if isinstance(value, list):
         return [_stringify(v) for v in value]
     return value
+
+
+# -- bin locations ----------------------------------------------------------------------
+class BinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Code
+    name: str = Field(default="", max_length=200)
+
+
+class BinOut(BaseModel):
+    id: uuid.UUID
+    warehouse_id: uuid.UUID
+    code: str
+    name: str
+
+
+@router.post("/warehouses/{warehouse_id}/bins", status_code=status.HTTP_201_CREATED,
+             response_model=BinOut)
+async def create_bin(warehouse_id: uuid.UUID, body: BinIn, session: SessionDep,
+                     principal: Annotated[Principal, require("inventory:manage")]) -> Any:
+    """A bin location (库位) inside a warehouse; codes are unique per warehouse."""
+    await scope.authorise(session, principal, warehouse_id)
+    row = await bins.create(session, warehouse_id, body.code, body.name)
+    await session.commit()
+    return row
+
+
+@router.get("/warehouses/{warehouse_id}/bins", response_model=list[BinOut])
+async def list_bins(warehouse_id: uuid.UUID, session: SessionDep, principal: Reader) -> Any:
+    await scope.authorise(session, principal, warehouse_id)
+    return await bins.of_warehouse(session, warehouse_id)

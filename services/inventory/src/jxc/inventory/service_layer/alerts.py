@@ -9,12 +9,13 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.contracts.base import Message
 from jxc.contracts.inventory import StockLevelHigh, StockLevelLow, StockLevelNormal
+from jxc.inventory.adapters.keys import among
 from jxc.inventory.adapters.stock_tables import alerts, balances, incoming, rules
 from jxc.inventory.domain.reorder import ReorderRule, StockLevel, assess
 from jxc.platform.outbox import emit_many
@@ -34,21 +35,21 @@ async def evaluate(session: AsyncSession, keys: Sequence[Key]) -> None:
         .select_from(rules.outerjoin(balances, and_(
             balances.c.product_id == rules.c.product_id,
             balances.c.warehouse_id == rules.c.warehouse_id)))
-        .where(tuple_(rules.c.product_id, rules.c.warehouse_id).in_(key_list)))).all()
+        .where(among(rules.c.product_id, rules.c.warehouse_id, key_list)))).all()
     if not ruled:
         return
     supply = dict(((row.product_id, row.warehouse_id), row.quantity) for row in (
         await session.execute(
             select(incoming.c.product_id, incoming.c.warehouse_id,
                    func.sum(incoming.c.quantity).label("quantity"))
-            .where(tuple_(incoming.c.product_id, incoming.c.warehouse_id).in_(key_list))
+            .where(among(incoming.c.product_id, incoming.c.warehouse_id, key_list))
             .group_by(incoming.c.product_id, incoming.c.warehouse_id))).all())
     open_alerts = {(row.kind, row.product_id, row.warehouse_id) for row in (
         await session.execute(select(alerts.c.kind, alerts.c.product_id, alerts.c.warehouse_id)
                               .where(alerts.c.cleared_at.is_(None))
                               .where(alerts.c.kind.in_(("low", "high")))
-                              .where(tuple_(alerts.c.product_id, alerts.c.warehouse_id)
-                                     .in_(key_list)))).all()}
+                              .where(among(alerts.c.product_id, alerts.c.warehouse_id,
+                                           key_list)))).all()}
     events: list[Message] = []
     for row in ruled:
         key = (row.product_id, row.warehouse_id)

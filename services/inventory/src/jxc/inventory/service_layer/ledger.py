@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.contracts.base import Message
 from jxc.contracts.inventory import StockAdjusted, StockIssued, StockReceived
+from jxc.inventory.adapters.keys import among, key_rows
 from jxc.inventory.adapters.stock_tables import (
     WarehouseRow,
     balances,
@@ -177,15 +178,24 @@ async def warehouse_facts(session: AsyncSession, warehouse_ids: Iterable[uuid.UU
 async def lock_balances(session: AsyncSession, keys: Iterable[tuple[uuid.UUID, uuid.UUID]],
                         products: dict[uuid.UUID, Any], warehouses: dict[uuid.UUID, Any]
                         ) -> dict[tuple[uuid.UUID, uuid.UUID], _Position]:
-    """Create missing balance rows, then lock them all in key order."""
-    ordered = sorted(set(keys))
-    await session.execute(insert(balances).values([
-        {"product_id": p, "warehouse_id": w, "costing_method": products[p].costing_method}
-        for p, w in ordered]).on_conflict_do_nothing())
-    rows = (await session.execute(
-        select(balances).where(tuple_(balances.c.product_id, balances.c.warehouse_id)
-                               .in_(ordered))
-        .order_by(balances.c.product_id, balances.c.warehouse_id).with_for_update())).all()
+    """Lock the balance rows of ``keys`` in key order, creating missing ones."""
+    wanted = set(keys)
+
+    async def locked(subset: set[tuple[uuid.UUID, uuid.UUID]]) -> list[Any]:
+        return list((await session.execute(
+            select(balances).where(among(balances.c.product_id, balances.c.warehouse_id, subset))
+            .order_by(balances.c.product_id, balances.c.warehouse_id).with_for_update())).all())
+
+    rows = await locked(wanted)
+    missing = wanted - {(row.product_id, row.warehouse_id) for row in rows}
+    if missing:
+        new = key_rows(missing)
+        await session.execute(insert(balances).from_select(
+            ["product_id", "warehouse_id", "costing_method"],
+            select(new.c.product_id, new.c.warehouse_id, products_table.c.costing_method)
+            .join(products_table, products_table.c.id == new.c.product_id)
+            .order_by(new.c.product_id, new.c.warehouse_id)).on_conflict_do_nothing())
+        rows += await locked(missing)
     positions = {}
     for row in rows:
         stock = StockValue(method=CostingMethod(row.costing_method), quantity=row.on_hand,
@@ -208,8 +218,7 @@ async def _split_lots(session: AsyncSession, postings: list[Posting],
     on_hand: dict[tuple[uuid.UUID, uuid.UUID, str], tuple[Decimal, date | None]] = {}
     if outgoing_lot_keys:
         rows = (await session.execute(
-            select(lots).where(tuple_(lots.c.product_id, lots.c.warehouse_id)
-                               .in_(outgoing_lot_keys))
+            select(lots).where(among(lots.c.product_id, lots.c.warehouse_id, outgoing_lot_keys))
             .order_by(lots.c.product_id, lots.c.warehouse_id, lots.c.lot).with_for_update())).all()
         on_hand = {(r.product_id, r.warehouse_id, r.lot): (r.on_hand, r.expires_on) for r in rows}
     result: list[Posting] = []

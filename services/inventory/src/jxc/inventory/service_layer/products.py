@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, any_, delete, insert, literal, select
+from sqlalchemy import String, any_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.contracts.inventory import ProductUpserted
 from jxc.contracts.inventory import UnitConversion as UnitConversionPart
+from jxc.inventory.adapters.stock_tables import balances
 from jxc.inventory.adapters.tables import (
     CategoryRow,
     ProductBarcodeRow,
@@ -352,4 +353,23 @@ async def update_product(session: AsyncSession, product_id: uuid.UUID, changes: 
     if unchanged(current, product) and len(current.barcodes) == len(view.barcodes):
         await session.commit()
         return view
+    if product.costing_method != current.costing_method:
+        await _switch_costing_method(session, product_id, product.costing_method)
     return await _write(session, row, product, correlation_id)
+
+
+async def _switch_costing_method(session: AsyncSession, product_id: uuid.UUID,
+                                 method: CostingMethod) -> None:
+    """Stock is valued by the method it came in under; switching methods would
+    revalue it, which the ledger never does (DESIGN.md §7). So the switch is
+    only allowed with no stock anywhere, and the empty positions follow it."""
+    held = (await session.execute(select(func.count()).select_from(balances).where(
+        balances.c.product_id == product_id,
+        or_(balances.c.on_hand != 0, balances.c.value != 0, balances.c.reserved != 0,
+            balances.c.in_transit != 0)))).scalar_one()
+    if held:
+        raise Conflict("the costing method cannot change while the product has stock in "
+                       f"{held} warehouse(s); issue or count it to zero first",
+                       code="product_has_stock")
+    await session.execute(update(balances).where(balances.c.product_id == product_id)
+                          .values(costing_method=method.value, layers=[]))

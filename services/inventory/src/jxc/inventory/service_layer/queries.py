@@ -22,6 +22,7 @@ from jxc.inventory.adapters.stock_tables import (
 from jxc.inventory.domain.costing import round_money
 from jxc.inventory.domain.moves import fefo
 from jxc.inventory.service_layer.ledger import products_table
+from jxc.inventory.service_layer.warehouses import in_scope
 from jxc.platform.api import decode_cursor, encode_cursor
 from jxc.platform.auth import Principal
 
@@ -48,7 +49,7 @@ async def stock(session: AsyncSession, principal: Principal, *, product_id: uuid
              .select_from(balances.outerjoin(supply, and_(
                  supply.c.product_id == balances.c.product_id,
                  supply.c.warehouse_id == balances.c.warehouse_id)))
-             .where(principal.warehouse_filter(balances.c.warehouse_id)))
+             .where(in_scope(principal, balances.c.warehouse_id)))
     if product_id:
         query = query.where(balances.c.product_id == product_id)
     if warehouse_id:
@@ -106,7 +107,7 @@ async def ledger_lines(session: AsyncSession, principal: Principal, *,
         select(ledger, moves.c.number, moves.c.type, moves.c.reason, moves.c.reference,
                moves.c.reverses_id)
         .join(moves, moves.c.id == ledger.c.move_id)
-        .where(principal.warehouse_filter(ledger.c.warehouse_id)))
+        .where(in_scope(principal, ledger.c.warehouse_id)))
     if product_id:
         query = query.where(ledger.c.product_id == product_id)
     if warehouse_id:
@@ -151,7 +152,7 @@ async def valuation(session: AsyncSession, principal: Principal,
                func.sum(balances.c.value).label("value"))
         .select_from(balances.join(products_table,
                                    products_table.c.id == balances.c.product_id))
-        .where(principal.warehouse_filter(balances.c.warehouse_id))
+        .where(in_scope(principal, balances.c.warehouse_id))
         .where(or_(balances.c.on_hand != 0, balances.c.value != 0))
         .group_by(column).order_by(column))).all()
     return [{group_by + "_id": r.group_id, "positions": r.positions, "quantity": r.quantity,
@@ -190,7 +191,7 @@ async def turnover(session: AsyncSession, principal: Principal, group_by: GroupB
                func.sum(sold).label("cogs"))
         .select_from(ledger.join(moves, moves.c.id == ledger.c.move_id)
                      .join(products_table, products_table.c.id == ledger.c.product_id))
-        .where(principal.warehouse_filter(ledger.c.warehouse_id))
+        .where(in_scope(principal, ledger.c.warehouse_id))
         .group_by(group).order_by(group))).all()
     items = []
     for r in rows:

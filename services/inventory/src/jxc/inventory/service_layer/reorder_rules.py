@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from jxc.inventory.adapters.stock_tables import StockAlertRow, alerts, rules
 from jxc.inventory.service_layer import alerts as alert_checks
 from jxc.inventory.service_layer.ledger import product_facts, warehouse_facts
+from jxc.inventory.service_layer.warehouses import in_scope
 from jxc.platform.api import decode_cursor, encode_cursor
 from jxc.platform.auth import Principal
 
@@ -34,7 +35,7 @@ async def upsert(session: AsyncSession, product_id: uuid.UUID, warehouse_id: uui
 async def page(session: AsyncSession, principal: Principal, warehouse_id: uuid.UUID | None,
                product_id: uuid.UUID | None, limit: int, cursor: str | None
                ) -> tuple[list[Any], str | None]:
-    query = select(rules).where(principal.warehouse_filter(rules.c.warehouse_id))
+    query = select(rules).where(in_scope(principal, rules.c.warehouse_id))
     if warehouse_id:
         query = query.where(rules.c.warehouse_id == warehouse_id)
     if product_id:
@@ -56,7 +57,7 @@ async def open_alerts(session: AsyncSession, principal: Principal, kind: str | N
                       warehouse_id: uuid.UUID | None, limit: int, cursor: str | None
                       ) -> tuple[list[StockAlertRow], str | None]:
     query = (select(StockAlertRow).where(StockAlertRow.cleared_at.is_(None))  # type: ignore[union-attr]
-             .where(principal.warehouse_filter(alerts.c.warehouse_id)))
+             .where(in_scope(principal, alerts.c.warehouse_id)))
     if kind:
         query = query.where(StockAlertRow.kind == kind)
     if warehouse_id:

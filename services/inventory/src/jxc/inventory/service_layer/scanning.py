@@ -19,7 +19,7 @@ from jxc.inventory.domain import gs1
 from jxc.inventory.domain.barcodes import BarcodeInvalid, normalise
 from jxc.inventory.domain.costing import round_money
 from jxc.inventory.domain.moves import MoveLine, MoveType
-from jxc.inventory.service_layer import counts, moves
+from jxc.inventory.service_layer import counts, moves, warehouses
 from jxc.inventory.service_layer.ledger import PostedMove
 from jxc.inventory.service_layer.units import unit_sets
 from jxc.platform.auth import Principal
@@ -61,12 +61,12 @@ async def _by_gtins(session: AsyncSession, gtins: set[str]) -> dict[str, Any]:
     return {row.barcode: row for row in rows}
 
 
-def _authorise(principal: Principal, action: str, warehouse_id: uuid.UUID | None) -> None:
+async def _authorise(session: AsyncSession, principal: Principal, action: str,
+                     warehouse_id: uuid.UUID | None) -> None:
     needed = NEEDS.get(action)
     if needed and not principal.can(needed):
         raise Forbidden(f"{needed} is required to {action} by scanning", missing=[needed])
-    if warehouse_id is not None and not principal.sees_warehouse(warehouse_id):
-        raise Forbidden(f"warehouse {warehouse_id} is outside your data scope")
+    await warehouses.authorise(session, principal, warehouse_id)
 
 
 async def scan(session: AsyncSession, principal: Principal, request: ScanRequest) -> ScanOutcome:
@@ -89,13 +89,13 @@ async def scan(session: AsyncSession, principal: Principal, request: ScanRequest
         if request.count_id is None:
             raise _field_error("count_id", "required to add a count entry")
         count = await counts.get_count(session, request.count_id)
-        _authorise(principal, "count", count.warehouse_id)
+        await _authorise(session, principal, "count", count.warehouse_id)
         recorded = await counts.add_entries(session, count.id, [counts.Entry(
             match.id, base_quantity, lot, principal.username)])
         return ScanOutcome(resolved, recorded=recorded)
     if request.warehouse_id is None:
         raise _field_error("warehouse_id", f"required to post a {request.action}")
-    _authorise(principal, request.action, request.warehouse_id)
+    await _authorise(session, principal, request.action, request.warehouse_id)
     factor = units.factor(match.unit)
     unit_cost = None if request.unit_cost is None else round_money(request.unit_cost / factor)
     move = await moves.post_move(
@@ -144,7 +144,7 @@ async def rfid(session: AsyncSession, principal: Principal, epcs: list[str], act
         if count_id is None:
             raise _field_error("count_id", "required to count tags")
         count = await counts.get_count(session, count_id)
-        _authorise(principal, "count", count.warehouse_id)
+        await _authorise(session, principal, "count", count.warehouse_id)
         sets = await unit_sets(session, set(tallies))
         recorded = await counts.add_entries(session, count.id, [
             counts.Entry(t.product_id, sets[t.product_id].to_base(Decimal(t.tags), t.unit),
