@@ -125,10 +125,15 @@ def layers_from_json(raw: Iterable[dict[str, str]] | None) -> tuple[CostLayer, .
                  for item in raw or ())
 
 
-async def next_number(session: AsyncSession, prefix: str) -> str:
+async def numbered_now(session: AsyncSession, prefix: str) -> tuple[str, datetime]:
+    """The next document number for ``prefix`` and the transaction's time, in one trip."""
     sequence = f"doc_seq_{prefix.lower()}"
-    value = (await session.execute(text(f"SELECT nextval('{sequence}')"))).scalar_one()
-    return f"{prefix}-{datetime.now(UTC).year}-{value:06d}"
+    value, now = (await session.execute(text(f"SELECT nextval('{sequence}'), now()"))).one()
+    return f"{prefix}-{now.year}-{value:06d}", now
+
+
+async def next_number(session: AsyncSession, prefix: str) -> str:
+    return (await numbered_now(session, prefix))[0]
 
 
 @dataclass
@@ -339,8 +344,7 @@ async def post(session: AsyncSession, header: MoveHeader, postings: Sequence[Pos
         positions[key].in_transit += delta
         positions[key].touched = True
 
-    number = await next_number(session, "MV")
-    created_at = (await session.execute(select(func.now()))).scalar_one()
+    number, created_at = await numbered_now(session, "MV")
     await session.execute(moves.insert().values(
         id=move_id, number=number, type=header.type.value, reason=header.reason,
         warehouse_id=header.warehouse_id, to_warehouse_id=header.to_warehouse_id,
