@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -106,12 +107,22 @@ async def test_relay_crash_between_publish_and_mark_duplicates_are_absorbed_by_i
             await restarted.close()
 
     async with running_consumer(infra, db) as consumer:
-        await eventually(lambda: consumer.handled("duplicate") >= 10, what="duplicates seen")
-        async with db.session() as session:
-            rows = (await session.execute(select(effects.c.seq).where(
-                effects.c.aggregate == aggregate).order_by(effects.c.id))).scalars().all()
-        assert rows == list(range(10))
+        # The counter is process-wide: count this test's duplicates from here.
+        before = consumer.handled("duplicate")
+
+        async def applied() -> list[int]:
+            async with db.session() as session:
+                return list((await session.execute(select(effects.c.seq).where(
+                    effects.c.aggregate == aggregate).order_by(effects.c.id))).scalars())
+        await eventually(lambda: consumer.handled("duplicate") >= before + 10,
+                         what="duplicates seen")
+        await eventually(lambda: _equals(applied(), list(range(10))), what="one effect each")
+        assert await applied() == list(range(10))
     await db.dispose()
+
+
+async def _equals(value: Any, expected: Any) -> bool:
+    return await value == expected
 
 
 async def _has_key(reader, key: str, count: int) -> bool:  # type: ignore[no-untyped-def]

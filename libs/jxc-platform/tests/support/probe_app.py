@@ -1,5 +1,6 @@
 """A service built on the platform the way real ones are, for testing the
-platform's HTTP side: auth, errors, health, metrics, tracing and idempotency."""
+platform's HTTP side: auth, errors, health, metrics, tracing, idempotency and
+the audit trail."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import uuid
 from collections import Counter
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.platform.api import SessionDep, etag
 from jxc.platform.app import ServiceSpec
+from jxc.platform.audit import annotate
 from jxc.platform.auth import CurrentPrincipal, require
 from jxc.platform.bus import EventConsumer
 from jxc.platform.db import Database
@@ -74,6 +76,18 @@ async def create_thing(body: ThingIn, session: SessionDep, response: Response) -
     if body.secret:
         response.headers["Cache-Control"] = "no-store"
     return {"id": str(thing_id), "name": body.name}
+
+
+class NoteIn(BaseModel):
+    title: str = Field(min_length=1, max_length=50)
+
+
+@router.put("/notes/{note_id}")
+async def put_note(note_id: str, body: NoteIn, request: Request,
+                   principal: CurrentPrincipal) -> dict[str, str]:
+    """Touches no database; tells the audit trail what changed."""
+    annotate(request, before=None, after={"title": body.title})
+    return {"id": note_id, "title": body.title, "by": principal.subject}
 
 
 @router.get("/whoami")

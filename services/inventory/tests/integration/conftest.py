@@ -79,7 +79,8 @@ def qty(value: str | int) -> Decimal:
 async def inventory(infra: Infrastructure) -> AsyncIterator[Inventory]:
     url = await migrated_database(infra, MIGRATIONS, "inventory")
     issuer = TokenIssuer()
-    spec = build(InventorySettings(database_url=url, kafka_bootstrap=infra.kafka_bootstrap))
+    spec = build(InventorySettings(database_url=url, kafka_bootstrap=infra.kafka_bootstrap,
+                                   database_pool_size=20))
     spec.jwks_fetcher = issuer.fetcher
     db = Database(url)
     async with serving(create_app(spec, role="api")) as base, \

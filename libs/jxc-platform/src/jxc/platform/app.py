@@ -22,6 +22,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker, KafkaRouter
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from jxc.contracts.topics import AUDIT_EVENTS
+from jxc.platform.audit import AuditMiddleware
+from jxc.platform.audit_writer import AuditWriter
 from jxc.platform.auth import JwksVerifier, http_jwks_fetcher
 from jxc.platform.bus import BusSupervisor, ConsumerRuntime, EventConsumer, make_broker
 from jxc.platform.db import Database, current_revision, head_revision
@@ -53,6 +56,8 @@ class Runtime:
     relay: OutboxRelay
     sagas: SagaEngine
     verifier: JwksVerifier
+    audit: AuditWriter | None = None
+    """Writes the audit middleware's records; api roles with auditing on."""
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def background(self, coro: Awaitable[Any], name: str) -> None:
@@ -113,6 +118,8 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
         app.state.readiness_checks = _readiness(spec, runtime)
         instrument_engine(runtime.db.engine)
         runtime.bus.start()
+        if runtime.audit is not None:
+            runtime.audit.start()
         if role in ("worker", "all"):
             runtime.background(runtime.relay.run(), "outbox-relay")
             runtime.background(runtime.sagas.run_scheduler(settings.saga_tick_seconds),
@@ -123,6 +130,8 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
         try:
             yield
         finally:
+            if runtime.audit is not None:
+                await runtime.audit.close()  # requests are done: write what they left
             for task in runtime.tasks:
                 task.cancel()
             for task in runtime.tasks:
@@ -137,6 +146,8 @@ def create_app(spec: ServiceSpec, role: Role = "all") -> FastAPI:
     if role in ("api", "all"):
         app.add_middleware(IdempotencyMiddleware)  # inside RedMetrics: replays count too
     app.add_middleware(RedMetrics, service=service)
+    if role in ("api", "all") and settings.audit_enabled:
+        app.add_middleware(AuditMiddleware, service=service)  # outermost: sees every answer
     instrument_app(app)
     app.include_router(health_router)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
@@ -183,15 +194,24 @@ def _build_runtime(spec: ServiceSpec, role: Role) -> Runtime:
                         poll_seconds=settings.outbox_poll_seconds)
     runtime = Runtime(
         settings=settings, role=role, db=db, broker=broker,
-        bus=BusSupervisor(broker, settings.kafka_bootstrap, spec.topics),
+        bus=BusSupervisor(broker, settings.kafka_bootstrap, _topics(spec)),
         consumers=consumers, relay=relay, sagas=sagas,
         verifier=JwksVerifier(http_jwks_fetcher(settings.jwks_url), settings.jwt_issuer,
                               settings.jwt_audience, settings.jwks_cache_seconds),
     )
+    if role in ("api", "all") and settings.audit_enabled:
+        runtime.audit = AuditWriter(db, settings.service_name)
     if spec.jwks_fetcher is not None:
         runtime.verifier = JwksVerifier(spec.jwks_fetcher(runtime), settings.jwt_issuer,
                                         settings.jwt_audience, settings.jwks_cache_seconds)
     return runtime
+
+
+def _topics(spec: ServiceSpec) -> list[str] | None:
+    """The spec's topics, plus the audit topic its outbox publishes to."""
+    if spec.topics is None or not spec.settings.audit_enabled:
+        return None if spec.topics is None else list(spec.topics)
+    return [*spec.topics, *([] if AUDIT_EVENTS in spec.topics else [AUDIT_EVENTS])]
 
 
 def _readiness(spec: ServiceSpec, runtime: Runtime) -> dict[str, Callable[[], Awaitable[bool]]]:

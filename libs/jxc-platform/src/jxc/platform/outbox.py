@@ -65,20 +65,27 @@ async def emit(
 
 async def emit_many(session: AsyncSession, messages: Sequence[Message], *,
                     correlation_id: str | None = None, causation_id: str | None = None,
-                    branch: str | None = None) -> list[uuid.UUID]:
-    """:func:`emit` for a batch: one INSERT for all of them, in order."""
+                    branch: str | None = None,
+                    headers: Sequence[Mapping[str, str] | None] | None = None,
+                    ) -> list[uuid.UUID]:
+    """:func:`emit` for a batch: one INSERT for all of them, in order.
+    ``headers``, when given, holds each message's extra headers (e.g. the
+    trace context of the request it came from), in the same order."""
     if not messages:
         return []
+    if headers is not None and len(headers) != len(messages):
+        raise ValueError("give one headers mapping (or None) per message")
     rows: list[dict[str, Any]] = []
     event_ids: list[uuid.UUID] = []
-    for message in messages:
+    for n, message in enumerate(messages):
         event_id = new_id()
         event_ids.append(event_id)
         rows.append({
             "event_id": event_id, "topic": message.topic, "key": message.partition_key(),
             "type": message.type_name, "payload": message.model_dump(mode="json"),
             "headers": build_headers(message, event_id=event_id, correlation_id=correlation_id,
-                                     causation_id=causation_id, branch=branch),
+                                     causation_id=causation_id, branch=branch,
+                                     extra=headers[n] if headers is not None else None),
         })
     await session.execute(outbox.insert(), rows)
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     database_pool_size: int = 10
     database_connect_timeout_seconds: float = 2.0
+    database_pool_timeout_seconds: float = 10.0
+    """How long a request waits for a free connection before a 503 (busy, not down)."""
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_idempotent_producer: bool = False
@@ -55,6 +57,8 @@ class ServiceSettings(BaseSettings):
     saga_tick_seconds: float = 1.0
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     """How long a POST's ``Idempotency-Key`` and its stored response are kept."""
+    audit_enabled: bool = True
+    """Record every mutating API request as an audit event (jxc.platform.audit)."""
 
     extra_secrets: dict[str, str] = Field(default_factory=dict, exclude=True)
 

@@ -15,14 +15,14 @@ class Database:
     """One async engine per service process; a session per request or message."""
 
     def __init__(self, url: str, *, pool_size: int = 10, connect_timeout: float = 2.0,
-                 echo: bool = False):
+                 pool_timeout: float = 10.0, echo: bool = False):
         self.url = make_url(url)
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            pool_timeout=connect_timeout * 2,
+            pool_timeout=pool_timeout,
             connect_args={"timeout": connect_timeout, "command_timeout": 30},
             echo=echo,
         )
@@ -32,7 +32,8 @@ class Database:
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> Database:
         return cls(settings.database_url, pool_size=settings.database_pool_size,
-                   connect_timeout=settings.database_connect_timeout_seconds)
+                   connect_timeout=settings.database_connect_timeout_seconds,
+                   pool_timeout=settings.database_pool_timeout_seconds)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

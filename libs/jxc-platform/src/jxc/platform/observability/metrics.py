@@ -30,6 +30,9 @@ OUTBOX_PUBLISHED = Counter("jxc_outbox_published", "Outbox rows published", ["se
 CONSUMER_LAG = Gauge(
     "jxc_consumer_lag", "Messages behind the partition's end", ["service", "group", "topic",
                                                                   "partition"])
+AUDIT_WRITE_FAILURES = Counter(
+    "jxc_audit_write_failures", "Audit records lost because they could not be written to the "
+    "outbox", ["service"])
 SAGAS = Counter("jxc_saga_transitions", "Saga status transitions", ["service", "saga", "status"])
 SAGAS_OPEN = Gauge("jxc_sagas_open", "Sagas running or compensating", ["service", "saga"])
 
