@@ -8,13 +8,14 @@ import httpx
 from jxc.identity.bootstrap import MIGRATIONS, build
 from jxc.identity.settings import IdentitySettings
 from jxc.platform.app import create_app
-from jxc.platform.testing import Infrastructure, eventually, migrated_database, serving
+from jxc.platform.testing import Infrastructure, eventually, migrated_database, serving, unique
 
 
 async def test_tokens_refresh_and_me(infra: Infrastructure) -> None:
     url = await migrated_database(infra, MIGRATIONS, "identity")
     settings = IdentitySettings(database_url=url, kafka_bootstrap=infra.kafka_bootstrap,
-                                admin_password="first-admin-pass")
+                                redis_url=infra.redis_url, admin_password="first-admin-pass",
+                                lockout_key_prefix=unique("jxc:identity"))
     async with serving(create_app(build(settings), role="api")) as base, \
             httpx.AsyncClient(base_url=base) as client:
         async def keys() -> list[dict[str, str]]:

@@ -47,6 +47,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pay": "record receipts and payments",
         "close": "close accounting periods",
         "credit": "set credit limits",
+        "manage": "change the chart of accounts",
     },
     "crm": {
         "read": "see customers and contacts",

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from jxc.identity.entrypoints import api, consumers
+from jxc.identity.entrypoints import api, api_keys_api, audit_api, consumers, org_api, users_api
 from jxc.identity.service_layer import auth
 from jxc.identity.settings import IdentitySettings
 from jxc.platform.app import Runtime, ServiceSpec
@@ -32,8 +32,9 @@ def build(settings: IdentitySettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         settings=settings or IdentitySettings(),
         title="JXC identity",
-        routers=[api.router, api.public],
-        consumers=[consumers.directory],
+        routers=[api.router, users_api.router, org_api.router, api_keys_api.router,
+                 audit_api.router, api.public],
+        consumers=[consumers.directory, consumers.audit],
         migrations_dir=MIGRATIONS,
         on_start=[_bootstrap],
         jwks_fetcher=_own_jwks,

@@ -5,8 +5,25 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Numeric, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -34,3 +51,153 @@ class CustomerCredit(FinanceModel, table=True):
 
 
 metadata = FinanceModel.metadata
+
+
+# -- the general ledger (SQLAlchemy Core: postings are a hot path) ----------------
+def _money(name: str, **kw: Any) -> Column[Decimal]:
+    return Column(name, Numeric(18, 2), nullable=False, server_default=text("0"), **kw)
+
+
+def _created() -> Column[datetime]:
+    return Column("created_at", DateTime(timezone=True), nullable=False,
+                  server_default=func.now())
+
+
+account = Table(
+    "account", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("parent_code", String(16), ForeignKey("account.code"), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    _created(),
+)
+
+fiscal_period = Table(
+    "fiscal_period", metadata,
+    Column("period", String(7), primary_key=True),
+    Column("status", String(8), nullable=False, server_default=text("'open'")),
+    Column("next_number", Integer, nullable=False, server_default=text("1")),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+)
+"""One row per month: its state and the counter that numbers its entries
+without gaps (locked FOR UPDATE by each posting)."""
+
+journal_entry = Table(
+    "journal_entry", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("number", String(24), nullable=False, unique=True),
+    Column("period", String(7), ForeignKey("fiscal_period.period"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("posted_on", Date, nullable=False, index=True),
+    Column("source_type", String(64), nullable=False),
+    Column("source_id", String(100), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("memo", String(500), nullable=True),
+    Column("reverses", Uuid, ForeignKey("journal_entry.id"), nullable=True),
+    _created(),
+    UniqueConstraint("source_type", "source_id", name="uq_journal_entry_source"),
+    UniqueConstraint("period", "seq", name="uq_journal_entry_period_seq"),
+)
+"""Append-only (a trigger refuses UPDATE and DELETE): reverse, never edit."""
+
+journal_line = Table(
+    "journal_line", metadata,
+    Column("entry_id", Uuid, ForeignKey("journal_entry.id"), primary_key=True),
+    Column("line_no", SmallInteger, primary_key=True),
+    Column("account_code", String(16), ForeignKey("account.code"), nullable=False, index=True),
+    _money("debit"),
+    _money("credit"),
+    Column("memo", String(500), nullable=True),
+    CheckConstraint("debit >= 0 AND credit >= 0", name="ck_journal_line_positive"),
+)
+"""Append-only, like its entry."""
+
+# -- receivables and payables ----------------------------------------------------
+invoice = Table(
+    "invoice", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("customer_id", Uuid, nullable=False, index=True),
+    Column("order_id", Uuid, nullable=True),
+    Column("shipment_id", Uuid, nullable=True),
+    Column("source_key", String(100), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    _money("net"), _money("tax"), _money("total"), _money("allocated"),
+    Column("due_on", Date, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("entry_id", Uuid, nullable=True),
+    _created(),
+)
+"""AR invoices; a credit note has negative amounts."""
+
+bill = Table(
+    "bill", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("supplier_id", Uuid, nullable=False, index=True),
+    Column("order_id", Uuid, nullable=True),
+    Column("currency", String(3), nullable=False),
+    _money("net"), _money("tax"), _money("total"), _money("received_value"),
+    _money("allocated"),
+    Column("due_on", Date, nullable=False),
+    Column("billed_on", Date, nullable=False),
+    Column("entry_id", Uuid, nullable=True),
+    _created(),
+    UniqueConstraint("supplier_id", "number", name="uq_bill_supplier_number"),
+)
+
+settlement = Table(
+    "settlement", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("party_id", Uuid, nullable=False, index=True),
+    _money("amount"),
+    Column("currency", String(3), nullable=False),
+    Column("settled_on", Date, nullable=False),
+    Column("entry_id", Uuid, nullable=True),
+    _created(),
+)
+"""Receipts from customers (kind ``receipt``) and payments to suppliers (``payment``)."""
+
+allocation = Table(
+    "allocation", metadata,
+    Column("settlement_id", Uuid, ForeignKey("settlement.id"), primary_key=True),
+    Column("document_id", Uuid, primary_key=True),
+    _money("amount"),
+)
+
+# -- the credit check -------------------------------------------------------------
+open_order = Table(
+    "open_order", metadata,
+    Column("order_id", Uuid, primary_key=True),
+    Column("customer_id", Uuid, nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("open_amount", Numeric(18, 4), nullable=False),
+)
+"""Confirmed sales orders not yet invoiced: part of a customer's exposure."""
+
+credit_decision = Table(
+    "credit_decision", metadata,
+    Column("order_id", Uuid, primary_key=True),
+    Column("customer_id", Uuid, nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("approved", Boolean, nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("available_credit", Numeric(18, 4), nullable=True),
+    _created(),
+)
+"""The first answer for each order, repeated to a retrying saga."""
+
+grni_document = Table(
+    "grni_document", metadata,
+    Column("document_id", Uuid, primary_key=True),
+    Column("order_id", Uuid, nullable=False, index=True),
+    Column("supplier_id", Uuid, nullable=False),
+    Column("value", Numeric(18, 2), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+"""Procurement's receipts (positive) and returns (negative) per purchase
+order, at cost: what a supplier's bill for the order clears from GRNI."""

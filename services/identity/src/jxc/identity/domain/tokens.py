@@ -37,6 +37,14 @@ class AccessClaims:
     permissions: list[str]
     branches: list[str] | None
     warehouses: list[str] | None
+    amr: tuple[str, ...] = ()
+    """How the subject authenticated (RFC 8176): ``pwd``, ``otp``."""
+    kind: str = "user"
+    """``user`` or ``api_key``."""
+    rate_tier: str | None = None
+    password_change_required: bool = False
+    """A user who must change a temporary password gets a token with no
+    permissions that only lets them do so."""
 
 
 def sign_access_token(key: SigningKey, claims: AccessClaims, issuer: str, audience: str,
@@ -46,6 +54,13 @@ def sign_access_token(key: SigningKey, claims: AccessClaims, issuer: str, audien
         "iss": issuer, "aud": audience, "sub": claims.subject, "iat": issued,
         "exp": issued + lifetime_seconds, "typ": "access", "jti": secrets.token_hex(8),
         "preferred_username": claims.username, "perms": claims.permissions}
+    payload["kind"] = claims.kind
+    if claims.amr:
+        payload["amr"] = list(claims.amr)
+    if claims.rate_tier is not None:
+        payload["rate_tier"] = claims.rate_tier
+    if claims.password_change_required:
+        payload["pwd_change"] = True
     if claims.branches is not None:
         payload["branches"] = claims.branches
     if claims.warehouses is not None:

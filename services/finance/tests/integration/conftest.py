@@ -1,0 +1,87 @@
+"""A running finance service on a freshly migrated database, a client holding
+every finance permission, and a way to publish contract events into Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
+
+from jxc.contracts.base import Message
+from jxc.finance.adapters.tables import journal_entry, journal_line
+from jxc.finance.bootstrap import MIGRATIONS, build
+from jxc.finance.settings import FinanceSettings
+from jxc.platform.app import Role, create_app
+from jxc.platform.db import Database
+from jxc.platform.envelope import build_headers, encode_headers
+from jxc.platform.testing import Infrastructure, TokenIssuer, migrated_database, serving
+
+
+@dataclass
+class Finance:
+    client: httpx.AsyncClient
+    db: Database
+    url: str
+    issuer: TokenIssuer
+
+    async def post(self, path: str, body: dict[str, Any], expect: int = 201,
+                   **kw: Any) -> dict[str, Any]:
+        response = await self.client.post(f"/api/v1/finance/{path}", json=body, **kw)
+        assert response.status_code == expect, response.text
+        if expect >= 400:
+            assert response.headers["content-type"] == "application/problem+json"
+        return response.json()  # type: ignore[no-any-return]
+
+    async def get(self, path: str, **params: Any) -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/finance/{path}", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def ledger_size(self) -> tuple[int, int]:
+        """(entries, lines): what a refused request must leave unchanged."""
+        async with self.db.session() as session:
+            entries = (await session.execute(
+                select(func.count()).select_from(journal_entry))).scalar_one()
+            lines = (await session.execute(
+                select(func.count()).select_from(journal_line))).scalar_one()
+        return entries, lines
+
+
+async def send(infra: Infrastructure, message: Message, event_id: uuid.UUID) -> None:
+    """Publish as the owning service's relay would, with a chosen CloudEvents
+    id so a redelivery can be simulated."""
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    try:
+        headers = build_headers(message, event_id=event_id, correlation_id=str(event_id))
+        await producer.send_and_wait(message.topic, message.model_dump_json().encode(),
+                                     key=message.partition_key().encode(),
+                                     headers=encode_headers(headers))
+    finally:
+        await producer.stop()
+
+
+def finance_app(finance_url: str, infra: Infrastructure, issuer: TokenIssuer,
+                role: Role = "all") -> Any:
+    spec = build(FinanceSettings(database_url=finance_url, kafka_bootstrap=infra.kafka_bootstrap,
+                                 outbox_poll_seconds=0.2))
+    spec.jwks_fetcher = issuer.fetcher
+    return create_app(spec, role=role)
+
+
+@pytest.fixture
+async def finance(infra: Infrastructure) -> AsyncIterator[Finance]:
+    url = await migrated_database(infra, MIGRATIONS, "finance")
+    issuer = TokenIssuer()
+    db = Database(url)
+    async with serving(finance_app(url, infra, issuer, role="api")) as base, \
+            httpx.AsyncClient(base_url=base, headers=issuer.headers("finance:*"),
+                              timeout=60) as client:
+        yield Finance(client, db, url, issuer)
+    await db.dispose()
