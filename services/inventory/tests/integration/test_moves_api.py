@@ -332,3 +332,12 @@ async def test_bin_locations(inventory: Inventory) -> None:
     assert [b["code"] for b in (await inventory.client.get(url)).json()] == ["A-01-02"]
     missing = await inventory.client.get(f"/api/v1/inventory/warehouses/{uuid.uuid4()}/bins")
     assert missing.status_code == 404
+
+
+async def test_text_that_cannot_be_stored_is_a_422(inventory: Inventory) -> None:
+    bad = await inventory.client.post("/api/v1/inventory/warehouses",
+                                      json={"code": "NUL1", "name": "a\u0000"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["code"] == "unstorable_text"
+    query = await inventory.client.get("/api/v1/inventory/products", params={"q": "a\u0000"})
+    assert query.status_code == 422, query.text

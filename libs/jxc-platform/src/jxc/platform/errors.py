@@ -144,6 +144,22 @@ def is_connection_error(exc: BaseException) -> bool:
     )
 
 
+UNSTORABLE_TEXT = frozenset({"CharacterNotInRepertoireError", "UntranslatableCharacterError"})
+
+
+def is_unstorable_text(exc: BaseException | None) -> bool:
+    """PostgreSQL refused a character in the input (a NUL, or one its encoding
+    lacks): the caller's mistake, whichever field or parameter carried it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        orig = getattr(exc, "orig", None)
+        if type(exc).__name__ in UNSTORABLE_TEXT or type(orig).__name__ in UNSTORABLE_TEXT:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -164,6 +180,11 @@ def install_error_handlers(app: FastAPI) -> None:
                                              request.url.path), dict(exc.headers or {}))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_unstorable_text(exc):
+            return problem_response(problem_body(
+                422, "unstorable_text", "The request is not valid",
+                "A text field or parameter contains a character that cannot be stored "
+                "(such as U+0000).", request.url.path))
         if is_connection_error(exc):
             log.warning("dependency unavailable on %s: %s", request.url.path, exc)
             return unavailable_response(request.url.path)
