@@ -18,7 +18,9 @@ def main() -> None:
     settings = GatewaySettings()
     config = uvicorn.Config(create_gateway(settings), host=settings.http_host,
                             port=settings.http_port, log_config=None, access_log=False,
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10, server_header=False,
+                            proxy_headers=True,
+                            forwarded_allow_ips=settings.forwarded_allow_ips)
     asyncio.run(uvicorn.Server(config).serve())
 
 
