@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 from faststream.kafka import KafkaRouter
+from gateway import run_gateway_benchmarks
 from inventory import run_inventory_benchmarks
 from sqlalchemy import func, select
 
@@ -137,6 +138,7 @@ async def main() -> None:
                    ("consumer → replica (batched)", *await bench_consumer(pg, broker.bootstrap)),
                    ("HTTP POST product (+outbox)", *await bench_http(pg, broker.bootstrap))]
         inventory_rows = await run_inventory_benchmarks(pg)
+        inventory_rows += await run_gateway_benchmarks(pg, root, broker.bootstrap)
     finally:
         broker.stop()
         pg.stop()
