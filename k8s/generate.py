@@ -92,6 +92,10 @@ def env_for(service: str, port: int) -> list[dict[str, Any]]:
             "name": "jxc-identity", "key": "admin-password"}}})
     if service == "gateway":
         env.append({"name": "JXC_UPSTREAMS", "value": upstreams()})
+        # The ingress controller's pods: believe the client address they forward, so
+        # per-IP rate limits apply per client and not to the ingress as a whole.
+        env.append({"name": "JXC_FORWARDED_ALLOW_IPS",
+                    "value": "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"})
     return env
 
 
