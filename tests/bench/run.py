@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 from faststream.kafka import KafkaRouter
+from finance import run_finance_benchmarks
 from gateway import run_gateway_benchmarks
 from inventory import run_inventory_benchmarks
 from sqlalchemy import func, select
@@ -139,6 +140,7 @@ async def main() -> None:
                    ("HTTP POST product (+outbox)", *await bench_http(pg, broker.bootstrap))]
         inventory_rows = await run_inventory_benchmarks(pg)
         inventory_rows += await run_gateway_benchmarks(pg, root, broker.bootstrap)
+        inventory_rows += await run_finance_benchmarks(pg)
     finally:
         broker.stop()
         pg.stop()

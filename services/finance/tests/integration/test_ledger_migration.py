@@ -38,3 +38,29 @@ async def test_0003_down_and_up(infra: Infrastructure) -> None:
         assert {"account", "journal_entry", "journal_line", "invoice"} <= await tables()
     finally:
         await engine.dispose()
+
+
+async def test_0005_0006_down_and_up(infra: Infrastructure) -> None:
+    url = infra.fresh_database("finance_0005")
+    config = alembic_config(MIGRATIONS, url)
+    engine = create_async_engine(url)
+
+    async def shape() -> tuple[set[str], set[str]]:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda sync: (
+                set(inspect(sync).get_table_names()),
+                {c["name"] for c in inspect(sync).get_columns("journal_line")}))
+
+    try:
+        await asyncio.to_thread(command.upgrade, config, "head")
+        tables, columns = await shape()
+        assert {"invoice_line", "inventory_value"} <= tables
+        assert {"product_id", "order_id"} <= columns
+        await asyncio.to_thread(command.downgrade, config, "0004")  # through 0006 and 0005
+        tables, columns = await shape()
+        assert not {"invoice_line", "inventory_value"} & tables
+        assert not {"product_id", "order_id"} & columns
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert "invoice_line" in (await shape())[0]
+    finally:
+        await engine.dispose()

@@ -110,9 +110,12 @@ journal_line = Table(
     _money("debit"),
     _money("credit"),
     Column("memo", String(500), nullable=True),
+    Column("product_id", Uuid, nullable=True, index=True),
+    Column("order_id", Uuid, nullable=True),
     CheckConstraint("debit >= 0 AND credit >= 0", name="ck_journal_line_positive"),
 )
-"""Append-only, like its entry."""
+"""Append-only, like its entry. Stock postings carry the product (and, for
+a sale, the sales order) since migration 0005; older lines have none."""
 
 # -- receivables and payables ----------------------------------------------------
 invoice = Table(
@@ -131,6 +134,17 @@ invoice = Table(
     _created(),
 )
 """AR invoices; a credit note has negative amounts."""
+
+invoice_line = Table(
+    "invoice_line", metadata,
+    Column("invoice_id", Uuid, ForeignKey("invoice.id"), primary_key=True),
+    Column("line_no", SmallInteger, primary_key=True),
+    Column("product_id", Uuid, nullable=False, index=True),
+    Column("quantity", Numeric(18, 4), nullable=False),
+    _money("net"),
+)
+"""The products of an invoice from a shipment (or credit note from a
+return), net in cents summing to the invoice's net: revenue per product."""
 
 bill = Table(
     "bill", metadata,
@@ -201,3 +215,15 @@ grni_document = Table(
 )
 """Procurement's receipts (positive) and returns (negative) per purchase
 order, at cost: what a supplier's bill for the order clears from GRNI."""
+
+inventory_value = Table(
+    "inventory_value", metadata,
+    Column("product_id", Uuid, primary_key=True),
+    Column("warehouse_id", Uuid, primary_key=True),
+    Column("value", Numeric(18, 4), nullable=False, server_default=text("0")),
+    Column("value_cents", Numeric(18, 2), nullable=False, server_default=text("0")),
+    Column("moves", Integer, nullable=False, server_default=text("0")),
+)
+"""The value of stock per product and warehouse from inventory's stock events
+(received +, issued −, adjusted ±, transfers included): ``value`` at the
+events' four places, ``value_cents`` as the ledger rounded each event."""

@@ -11,6 +11,7 @@ must already be in cents: more places are refused, never silently rounded.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,6 +49,10 @@ class Line:
     debit: Decimal = ZERO
     credit: Decimal = ZERO
     memo: str | None = None
+    product_id: uuid.UUID | None = None
+    """The product a stock posting is for (cost accounting); None elsewhere."""
+    order_id: uuid.UUID | None = None
+    """The sales order a cost-of-sales posting belongs to, when known."""
 
     def __post_init__(self) -> None:
         for side in (self.debit, self.credit):
@@ -127,5 +132,17 @@ def nonzero_credit(code: str, amount: Decimal, memo: str | None = None) -> Line 
 
 def reversal_lines(lines: Sequence[Line]) -> tuple[Line, ...]:
     """红冲: the same accounts with debit and credit swapped."""
-    return tuple(Line(line.account_code, debit=line.credit, credit=line.debit, memo=line.memo)
+    return tuple(Line(line.account_code, debit=line.credit, credit=line.debit, memo=line.memo,
+                      product_id=line.product_id, order_id=line.order_id)
                  for line in lines)
+
+
+def tagged(entry: JournalEntry | None, product_id: uuid.UUID | None,
+           order_id: uuid.UUID | None = None) -> JournalEntry | None:
+    """The entry with every line tagged with the product (and sales order)."""
+    if entry is None:
+        return None
+    lines = tuple(Line(x.account_code, x.debit, x.credit, x.memo, product_id, order_id)
+                  for x in entry.lines)
+    return JournalEntry(entry.posted_on, entry.source_type, entry.source_id, lines, entry.memo,
+                        entry.currency, entry.reverses, entry.extra)

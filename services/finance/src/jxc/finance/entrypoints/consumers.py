@@ -25,9 +25,9 @@ from jxc.contracts.sales import (
 )
 from jxc.finance.adapters.tables import CustomerCredit
 from jxc.finance.domain import rules
-from jxc.finance.domain.journal import to_cents
+from jxc.finance.domain.journal import tagged, to_cents
 from jxc.finance.service_layer import credit as credit_check
-from jxc.finance.service_layer import documents, ledger
+from jxc.finance.service_layer import documents, ledger, reconciliation
 from jxc.platform.bus import EventConsumer
 from jxc.platform.envelope import Envelope
 from jxc.platform.outbox import emit
@@ -55,27 +55,32 @@ def _memo(kind: str, reference: str | None) -> str:
 @postings.on(StockReceived)
 async def post_stock_received(event: StockReceived, envelope: Envelope,
                               session: AsyncSession) -> None:
-    await ledger.post_once(session, rules.stock_received(
+    await ledger.post_once(session, tagged(rules.stock_received(
         event.occurred_at.date(), f"{event.move_id}/{envelope.id}", event.reason,
         event.total_cost, _memo(f"stock in ({event.reason})", event.reference)),
-        causation_id=envelope.id)
+        event.product_id), causation_id=envelope.id)
+    await reconciliation.project(session, event.product_id, event.warehouse_id, event.total_cost)
 
 
 @postings.on(StockIssued)
 async def post_stock_issued(event: StockIssued, envelope: Envelope,
                             session: AsyncSession) -> None:
-    await ledger.post_once(session, rules.stock_issued(
+    await ledger.post_once(session, tagged(rules.stock_issued(
         event.occurred_at.date(), f"{event.move_id}/{envelope.id}", event.reason,
         event.total_cost, _memo(f"stock out ({event.reason})", event.reference)),
+        event.product_id, event.order_id if event.reason == "sale" else None),
         causation_id=envelope.id)
+    await reconciliation.project(session, event.product_id, event.warehouse_id, -event.total_cost)
 
 
 @postings.on(StockAdjusted)
 async def post_stock_adjusted(event: StockAdjusted, envelope: Envelope,
                               session: AsyncSession) -> None:
-    await ledger.post_once(session, rules.stock_adjusted(
+    await ledger.post_once(session, tagged(rules.stock_adjusted(
         event.occurred_at.date(), f"{event.move_id}/{envelope.id}",
-        event.total_cost, _memo("stock adjusted", event.reason)), causation_id=envelope.id)
+        event.total_cost, _memo("stock adjusted", event.reason)), event.product_id),
+        causation_id=envelope.id)
+    await reconciliation.project(session, event.product_id, event.warehouse_id, event.total_cost)
 
 
 @postings.on(SalesOrderConfirmed)
@@ -96,8 +101,9 @@ async def invoice_shipment(event: SalesOrderShipped, envelope: Envelope,
     await documents.issue_invoice(session, documents.NewInvoice(
         customer_id=event.customer_id, source_key=f"shipment:{event.shipment_id}",
         net=event.net, tax=event.tax, issued_on=event.shipped_at.date(),
-        order_id=event.order_id, shipment_id=event.shipment_id, currency=event.currency),
-        causation_id=envelope.id)
+        order_id=event.order_id, shipment_id=event.shipment_id, currency=event.currency,
+        lines=tuple((x.product_id, x.quantity, x.quantity * x.unit_price - x.discount)
+                    for x in event.lines)), causation_id=envelope.id)
 
 
 @postings.on(SalesReturnReceived)
@@ -106,7 +112,9 @@ async def credit_note_for_return(event: SalesReturnReceived, envelope: Envelope,
     await documents.issue_invoice(session, documents.NewInvoice(
         customer_id=event.customer_id, source_key=f"return:{event.return_id}",
         net=-event.net, tax=-event.tax, issued_on=event.received_at.date(),
-        order_id=event.order_id, currency=event.currency), causation_id=envelope.id)
+        order_id=event.order_id, currency=event.currency,
+        lines=tuple((x.product_id, -x.quantity, -(x.quantity * x.unit_price - x.discount))
+                    for x in event.lines)), causation_id=envelope.id)
 
 
 @postings.on(GoodsReceived)

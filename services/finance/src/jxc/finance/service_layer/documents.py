@@ -20,6 +20,7 @@ from jxc.finance.adapters.tables import (
     bill,
     grni_document,
     invoice,
+    invoice_line,
     open_order,
     settlement,
 )
@@ -61,6 +62,23 @@ class NewInvoice:
     order_id: uuid.UUID | None = None
     shipment_id: uuid.UUID | None = None
     currency: str = "CNY"
+    lines: tuple[tuple[uuid.UUID, Decimal, Decimal], ...] = ()
+    """(product, quantity, net) per line, for revenue per product."""
+
+
+def split_lines(net: Decimal, lines: Sequence[tuple[uuid.UUID, Decimal, Decimal]]
+                ) -> list[tuple[uuid.UUID, Decimal, Decimal]]:
+    """Each line's net in cents, the rounding difference to the invoice's
+    (rounded) net put on the largest line, so the lines sum to the invoice."""
+    if not lines:
+        return []
+    parts = [(p, q, to_cents(n)) for p, q, n in lines]
+    rest = net - sum((n for _, _, n in parts), Decimal(0))
+    if rest:
+        i = max(range(len(parts)), key=lambda k: abs(parts[k][2]))
+        p, q, n = parts[i]
+        parts[i] = (p, q, n + rest)
+    return parts
 
 
 async def issue_invoice(session: AsyncSession, new: NewInvoice,
@@ -84,6 +102,11 @@ async def issue_invoice(session: AsyncSession, new: NewInvoice,
         shipment_id=new.shipment_id, source_key=new.source_key, currency=new.currency,
         net=net, tax=tax, total=total, allocated=0, due_on=due_on, issued_on=issued_on,
         entry_id=posted.id if posted else None))
+    parts = split_lines(net, new.lines)
+    if parts:
+        await session.execute(invoice_line.insert(), [
+            {"invoice_id": invoice_id, "line_no": n, "product_id": p, "quantity": q, "net": v}
+            for n, (p, q, v) in enumerate(parts, start=1)])
     if new.order_id is not None and total > 0:
         await session.execute(update(open_order).where(open_order.c.order_id == new.order_id)
                               .values(open_amount=open_order.c.open_amount - total))

@@ -107,7 +107,8 @@ async def post(session: AsyncSession, entry: JournalEntry, *, entry_id: uuid.UUI
         memo=entry.memo, reverses=uuid.UUID(entry.reverses) if entry.reverses else None))
     await session.execute(journal_line.insert(), [
         {"entry_id": entry_id, "line_no": n, "account_code": line.account_code,
-         "debit": line.debit, "credit": line.credit, "memo": line.memo}
+         "debit": line.debit, "credit": line.credit, "memo": line.memo,
+         "product_id": line.product_id, "order_id": line.order_id}
         for n, line in enumerate(entry.lines, start=1)])
     await emit(session, JournalEntryPosted(
         entry_id=entry_id, number=number, posted_on=entry.posted_on,
@@ -141,7 +142,8 @@ async def post_once(session: AsyncSession, entry: JournalEntry | None,
 async def load_lines(session: AsyncSession, entry_id: uuid.UUID) -> list[Line]:
     rows = (await session.execute(select(journal_line).where(
         journal_line.c.entry_id == entry_id).order_by(journal_line.c.line_no))).all()
-    return [Line(r.account_code, debit=r.debit, credit=r.credit, memo=r.memo) for r in rows]
+    return [Line(r.account_code, debit=r.debit, credit=r.credit, memo=r.memo,
+                 product_id=r.product_id, order_id=r.order_id) for r in rows]
 
 
 async def reverse(session: AsyncSession, entry_id: uuid.UUID, on: date,
