@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import select
@@ -29,28 +28,11 @@ from jxc.platform.infra import free_port
 from jxc.platform.outbox import OutboxRelay
 from jxc.platform.testing import Infrastructure, TokenIssuer, eventually, serving, topic_reader
 
-from probe_app import probe_database, probe_spec
+from probe_app import probe_spec
 
 API = "/api/v1/probe"
 ALICE = "00000000-0000-0000-0000-00000000000a"
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-@pytest.fixture(scope="module")
-def issuer() -> TokenIssuer:
-    return TokenIssuer()
-
-
-@pytest.fixture
-async def probe_url(infra: Infrastructure) -> str:
-    return await probe_database(infra)
-
-
-@pytest.fixture
-async def db(probe_url: str) -> AsyncIterator[Database]:
-    database = Database(probe_url)
-    yield database
-    await database.dispose()
 
 
 @contextlib.asynccontextmanager

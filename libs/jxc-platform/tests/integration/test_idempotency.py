@@ -22,29 +22,12 @@ from jxc.platform.infra import free_port
 from jxc.platform.testing import Infrastructure, TokenIssuer, eventually, serving, unique
 
 from probe import effects
-from probe_app import GATES, THING_ATTEMPTS, probe_database, probe_spec
+from probe_app import GATES, THING_ATTEMPTS, probe_spec
 
 PROBLEM = "application/problem+json"
 THINGS = "/api/v1/probe/things"
 ALICE = "00000000-0000-0000-0000-00000000000a"
 BOB = "00000000-0000-0000-0000-00000000000b"
-
-
-@pytest.fixture(scope="module")
-def issuer() -> TokenIssuer:
-    return TokenIssuer()
-
-
-@pytest.fixture
-async def probe_url(infra: Infrastructure) -> str:
-    return await probe_database(infra)
-
-
-@pytest.fixture
-async def db(probe_url: str) -> AsyncIterator[Database]:
-    database = Database(probe_url)
-    yield database
-    await database.dispose()
 
 
 @contextlib.asynccontextmanager

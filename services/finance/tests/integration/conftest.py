@@ -3,23 +3,19 @@ every finance permission, and a way to publish contract events into Kafka."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
-from jxc.contracts.base import Message
 from jxc.finance.adapters.tables import journal_entry, journal_line
 from jxc.finance.bootstrap import MIGRATIONS, build
 from jxc.finance.settings import FinanceSettings
 from jxc.platform.app import Role, create_app
 from jxc.platform.db import Database
-from jxc.platform.envelope import build_headers, encode_headers
 from jxc.platform.testing import Infrastructure, TokenIssuer, migrated_database, serving
 
 
@@ -51,20 +47,6 @@ class Finance:
             lines = (await session.execute(
                 select(func.count()).select_from(journal_line))).scalar_one()
         return entries, lines
-
-
-async def send(infra: Infrastructure, message: Message, event_id: uuid.UUID) -> None:
-    """Publish as the owning service's relay would, with a chosen CloudEvents
-    id so a redelivery can be simulated."""
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
-    await producer.start()
-    try:
-        headers = build_headers(message, event_id=event_id, correlation_id=str(event_id))
-        await producer.send_and_wait(message.topic, message.model_dump_json().encode(),
-                                     key=message.partition_key().encode(),
-                                     headers=encode_headers(headers))
-    finally:
-        await producer.stop()
 
 
 def finance_app(finance_url: str, infra: Infrastructure, issuer: TokenIssuer,

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from jxc.contracts.procurement import GoodsReceived, GoodsReturned, ReceiptLine, ReturnLine
 from jxc.finance.adapters.tables import grni_document
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving
+from jxc.platform.testing import Infrastructure, eventually, send, serving
 
-from .conftest import Finance, finance_app, send
+from .conftest import Finance, finance_app
 
 D = Decimal
 WHEN = datetime(2022, 4, 2, 9, 0, tzinfo=UTC)

@@ -22,9 +22,9 @@ from jxc.contracts.sales import (
 )
 from jxc.finance.adapters.tables import open_order
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving, topic_reader
+from jxc.platform.testing import Infrastructure, eventually, send, serving, topic_reader
 
-from .conftest import Finance, finance_app, send
+from .conftest import Finance, finance_app
 
 D = Decimal
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -14,9 +14,9 @@ import httpx
 from jxc.contracts.inventory import StockIssued
 from jxc.contracts.sales import SalesLine, SalesOrderShipped
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving
+from jxc.platform.testing import Infrastructure, eventually, send, serving
 
-from .conftest import Finance, finance_app, send
+from .conftest import Finance, finance_app
 
 D = Decimal
 

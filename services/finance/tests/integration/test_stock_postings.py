@@ -16,9 +16,9 @@ from jxc.contracts.base import decode
 from jxc.contracts.finance import JournalEntryPosted
 from jxc.contracts.inventory import StockAdjusted, StockIssued, StockReceived
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving, topic_reader
+from jxc.platform.testing import Infrastructure, eventually, send, serving, topic_reader
 
-from .conftest import Finance, finance_app, send
+from .conftest import Finance, finance_app
 
 D = Decimal
 

@@ -22,9 +22,9 @@ from jxc.contracts.inventory import StockIssued, StockReceived
 from jxc.contracts.sales import SalesLine, SalesOrderConfirmed, SalesOrderShipped
 from jxc.finance.adapters.tables import invoice, journal_entry
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving
+from jxc.platform.testing import Infrastructure, eventually, send, serving
 
-from .conftest import Finance, finance_app, send
+from .conftest import Finance, finance_app
 
 D = Decimal
 

@@ -11,14 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from jxc.contracts.base import Message
 from jxc.inventory.bootstrap import MIGRATIONS, build
 from jxc.inventory.settings import InventorySettings
 from jxc.platform.app import create_app
 from jxc.platform.db import Database
-from jxc.platform.envelope import build_headers, encode_headers
 from jxc.platform.testing import Infrastructure, TokenIssuer, migrated_database, serving
 
 
@@ -55,20 +52,6 @@ class Inventory:
         assert response.status_code == 200, response.text
         items = response.json()["items"]
         return items[0] if items else {"on_hand": "0.0000", "available": "0.0000"}
-
-
-async def send(infra: Infrastructure, message: Message, event_id: uuid.UUID) -> None:
-    """Publish as the sales saga would, with a chosen CloudEvents id so a
-    redelivery can be simulated."""
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
-    await producer.start()
-    try:
-        headers = build_headers(message, event_id=event_id, correlation_id=str(event_id))
-        await producer.send_and_wait(message.topic, message.model_dump_json().encode(),
-                                     key=message.partition_key().encode(),
-                                     headers=encode_headers(headers))
-    finally:
-        await producer.stop()
 
 
 def qty(value: str | int) -> Decimal:

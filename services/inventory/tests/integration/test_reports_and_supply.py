@@ -21,9 +21,9 @@ from jxc.inventory.service_layer.moves import mark_overdue_transfers
 from jxc.inventory.settings import InventorySettings
 from jxc.platform.app import create_app
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving
+from jxc.platform.testing import Infrastructure, eventually, send, serving
 
-from .conftest import Inventory, send
+from .conftest import Inventory
 
 
 async def test_valuation_and_turnover(inventory: Inventory) -> None:

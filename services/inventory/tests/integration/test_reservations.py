@@ -24,9 +24,9 @@ from jxc.inventory.bootstrap import build
 from jxc.inventory.settings import InventorySettings
 from jxc.platform.app import create_app
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, serving, topic_reader
+from jxc.platform.testing import Infrastructure, eventually, send, serving, topic_reader
 
-from .conftest import Inventory, send
+from .conftest import Inventory
 
 
 async def _reserve(client: httpx.AsyncClient, product: str, wh: str, quantity: int) -> int:

@@ -146,6 +146,24 @@ class TopicReader:
         return {k: v.decode() for k, v in record.headers or ()}
 
 
+async def send(infra: Infrastructure, message: Any, event_id: Any) -> None:
+    """Publish a contract message as its service's relay would, with a chosen
+    CloudEvents id, so tests can simulate a redelivery (same id) or a retry."""
+    from aiokafka import AIOKafkaProducer
+
+    from jxc.platform.envelope import build_headers, encode_headers
+
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    try:
+        headers = build_headers(message, event_id=event_id, correlation_id=str(event_id))
+        await producer.send_and_wait(message.topic, message.model_dump_json().encode(),
+                                     key=message.partition_key().encode(),
+                                     headers=encode_headers(headers))
+    finally:
+        await producer.stop()
+
+
 class TokenIssuer:
     """Signs access tokens the way identity does, for service tests that run
     without identity. Hand :meth:`fetcher` to ``ServiceSpec.jwks_fetcher``."""
