@@ -28,14 +28,15 @@ async def test_credit_limit_reaches_finance(infra: Infrastructure) -> None:
             httpx.AsyncClient(headers=headers) as client:
         created = await client.post(f"{crm_url}/api/v1/crm/customers", json={
             "code": "C-001", "name": "Hangzhou Tea House", "email": "buy@teahouse.cn",
-            "credit_limit": "50000"})
+            "credit_limit": "50000", "payment_terms_days": 45})
         assert created.status_code == 201, created.text
         customer = created.json()
-        assert customer["credit_limit"] == "50000.0000"
+        assert (customer["credit_limit"], customer["payment_terms_days"]) == ("50000.0000", 45)
         assert created.headers["location"] == f"/api/v1/crm/customers/{customer['id']}"
 
         for bad in ({"code": "C 2", "name": "x"}, {"code": "C-2", "name": "x", "email": "nope"},
                     {"code": "C-2", "name": "x", "credit_limit": "-5"},
+                    {"code": "C-2", "name": "x", "payment_terms_days": -1},
                     {"code": "C-2", "name": "x", "unknown": 1}):
             rejected = await client.post(f"{crm_url}/api/v1/crm/customers", json=bad)
             assert rejected.status_code == 422, bad
@@ -45,14 +46,16 @@ async def test_credit_limit_reaches_finance(infra: Infrastructure) -> None:
 
         credit_url = f"{finance_url}/api/v1/finance/customers/{customer['id']}/credit"
 
-        async def credit_limit(expected: str) -> bool:
+        async def credit_limit(expected: str, terms: int | None = 45) -> bool:
             response = await client.get(credit_url)
-            return response.status_code == 200 and response.json()["credit_limit"] == expected
+            return response.status_code == 200 and (
+                response.json()["credit_limit"], response.json()["payment_terms_days"]
+            ) == (expected, terms)
         await eventually(lambda: credit_limit("50000.0000"), timeout=90,
-                         what="the credit limit in finance")
+                         what="the credit limit and payment terms in finance")
 
         raised = await client.patch(f"{crm_url}/api/v1/crm/customers/{customer['id']}",
-                                    json={"credit_limit": "80000"},
+                                    json={"credit_limit": "80000", "payment_terms_days": None},
                                     headers={"If-Match": created.headers["etag"]})
         assert raised.status_code == 200
         assert raised.headers["etag"] == 'W/"2"'
@@ -60,7 +63,8 @@ async def test_credit_limit_reaches_finance(infra: Infrastructure) -> None:
                                    json={"credit_limit": "1"},
                                    headers={"If-Match": created.headers["etag"]})
         assert stale.status_code == 412
-        await eventually(lambda: credit_limit("80000.0000"), what="the raised limit in finance")
+        await eventually(lambda: credit_limit("80000.0000", None),
+                         what="the raised limit and default terms in finance")
 
         page = await client.get(f"{crm_url}/api/v1/crm/customers", params={"limit": 10})
         assert [c["code"] for c in page.json()["items"]] == ["C-001"]

@@ -50,9 +50,10 @@ class Finance:
 
 
 def finance_app(finance_url: str, infra: Infrastructure, issuer: TokenIssuer,
-                role: Role = "all") -> Any:
+                role: Role = "all", **settings: Any) -> Any:
+    """finance on ``finance_url``; ``settings`` override FinanceSettings."""
     spec = build(FinanceSettings(database_url=finance_url, kafka_bootstrap=infra.kafka_bootstrap,
-                                 outbox_poll_seconds=0.2))
+                                 outbox_poll_seconds=0.2, **settings))
     spec.jwks_fetcher = issuer.fetcher
     return create_app(spec, role=role)
 

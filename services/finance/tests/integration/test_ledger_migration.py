@@ -1,5 +1,6 @@
-"""Revision 0003 seeds the chart and installs the append-only trigger, and
-goes down and up again cleanly."""
+"""finance's revisions: 0003 seeds the chart and installs the append-only
+trigger, 0007 carries what settlements already allocated; each goes down and
+up again cleanly."""
 
 from __future__ import annotations
 
@@ -62,5 +63,45 @@ async def test_0005_0006_down_and_up(infra: Infrastructure) -> None:
         assert not {"product_id", "order_id"} & columns
         await asyncio.to_thread(command.upgrade, config, "head")
         assert "invoice_line" in (await shape())[0]
+    finally:
+        await engine.dispose()
+
+
+CONTROLS = {"ledger_lock", "fiscal_year", "purchase_order", "purchase_order_line", "grni_line",
+            "bill_line", "match_exception", "application", "supplier_terms",
+            "uninvoiced_shipment"}
+
+
+async def test_0007_keeps_what_settlements_applied_and_goes_down_and_up(
+        infra: Infrastructure) -> None:
+    url = infra.fresh_database("finance_0007")
+    config = alembic_config(MIGRATIONS, url)
+    engine = create_async_engine(url)
+
+    async def tables() -> set[str]:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+    try:
+        await asyncio.to_thread(command.upgrade, config, "0006")
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "INSERT INTO settlement (id, kind, party_id, amount, currency, settled_on) "
+                "VALUES ('00000000-0000-0000-0000-000000000001', 'receipt', "
+                "'00000000-0000-0000-0000-000000000002', 100, 'CNY', '2026-01-05')")
+            await conn.exec_driver_sql(
+                "INSERT INTO allocation (settlement_id, document_id, amount) VALUES "
+                "('00000000-0000-0000-0000-000000000001', "
+                "'00000000-0000-0000-0000-000000000003', 60)")
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert CONTROLS <= await tables()
+        async with engine.connect() as conn:
+            applied = (await conn.exec_driver_sql("SELECT applied FROM settlement")).scalar_one()
+            lock = (await conn.exec_driver_sql("SELECT lock_date FROM ledger_lock")).all()
+        assert applied == 60 and lock == [(None,)]
+        await asyncio.to_thread(command.downgrade, config, "0006")
+        assert not CONTROLS & await tables()
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert CONTROLS <= await tables()
     finally:
         await engine.dispose()

@@ -28,6 +28,11 @@ async def test_allocation_across_invoices_and_advances(finance: Finance) -> None
     assert [(i["id"], i["open_amount"]) for i in open_] == [(two["id"], "126.00")]
     aged = await finance.get("reports/ar-aging", as_of="2023-03-01")
     assert aged["buckets"]["1-30"] == "126.00"
+    first = await finance.get("invoices", customer_id=customer, limit=1)
+    second = await finance.get("invoices", customer_id=customer, limit=1,
+                               cursor=first["next_cursor"])
+    assert second["next_cursor"] is None
+    assert {first["items"][0]["id"], second["items"][0]["id"]} == {one["id"], two["id"]}
 
     before = await finance.ledger_size()
     for bad, code in (

@@ -72,6 +72,17 @@ def test_stock_rules() -> None:
     assert loss is not None
     assert [(x.account_code, x.debit, x.credit) for x in loss.lines] == [
         (acc.GOODS, d(0), d("12.50")), (acc.PENDING_LOSSES, d("12.50"), d(0))]
+    reversed_receipt = rules.stock_adjusted(DAY, "m", d("-1000"), reverses_reason="purchase")
+    assert reversed_receipt is not None
+    assert [(x.account_code, x.debit, x.credit) for x in reversed_receipt.lines] == [
+        (acc.GOODS, d(0), d("1000.00")), (acc.GRNI, d("1000.00"), d(0))]
+    reversed_sale = rules.stock_adjusted(DAY, "m", d("500"), reverses_reason="sale")
+    assert reversed_sale is not None
+    assert [(x.account_code, x.debit, x.credit) for x in reversed_sale.lines] == [
+        (acc.GOODS, d("500.00"), d(0)), (acc.COST_OF_SALES, d(0), d("500.00"))]
+    reversed_count = rules.stock_adjusted(DAY, "m", d("-3"), reverses_reason="count")
+    assert reversed_count is not None
+    assert reversed_count.lines[1].account_code == acc.PENDING_LOSSES
 
 
 def test_bill_price_variance_goes_to_goods() -> None:

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from jxc.contracts.inventory import StockAdjusted
 from jxc.inventory.adapters.tables import ProductRow
 from jxc.platform.db.tables import outbox
 
@@ -176,6 +177,14 @@ async def test_reversal_restores_stock_and_cost(inventory: Inventory) -> None:
     assert [row["type"] for row in ledger] == ["receipt", "receipt", "issue", "reversal",
                                                "reversal", "issue"]
     assert [row["seq"] for row in ledger] == sorted(row["seq"] for row in ledger)
+    async with inventory.db.session() as session:
+        reversals = (await session.execute(select(outbox.c.payload).where(
+            outbox.c.type == StockAdjusted.type_name,
+            outbox.c.payload["reason"].astext.like("reversal of %")).order_by(outbox.c.id))
+        ).scalars().all()
+    # Finance reverses the original's entry (cost of sales, GRNI), not a loss.
+    assert [(r["reverses_reason"], r["total_cost"]) for r in reversals] == [
+        ("sale", "500.0000"), ("purchase", "-2000.0000")]
 
 
 async def test_ledger_rows_cannot_be_changed(inventory: Inventory) -> None:

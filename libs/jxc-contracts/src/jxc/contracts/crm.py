@@ -28,6 +28,8 @@ class CustomerUpserted(CrmEvent):
     credit_limit: NonNegativeMoney | None = None
     """None: no limit."""
     currency: Currency = "CNY"
+    payment_terms_days: int | None = Field(default=None, ge=0, le=3650)
+    """Days from invoice to due date; None: the receiving side's default."""
     category: str | None = None
     branch_id: uuid.UUID | None = None
     active: bool = True

@@ -156,6 +156,10 @@ class StockAdjusted(StockEvent):
     reason: str
     on_hand_after: Quantity
     occurred_at: datetime
+    reverses_reason: str | None = None
+    """On a reversal (红冲): the reason of the move it reverses (``purchase``,
+    ``sale`` …), so finance reverses that move's entry rather than booking a
+    loss or surplus."""
 
 
 class StockTransferred(InventoryEvent):

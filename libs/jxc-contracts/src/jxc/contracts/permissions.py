@@ -25,11 +25,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "procurement": {
         "read": "see purchase orders and receipts",
+        "requisition": "raise purchase requisitions",
         "write": "draft and change purchase orders",
         "submit": "submit purchase orders for approval",
         "approve": "approve purchase orders",
+        "approve_high": "approve purchase orders above the higher amount thresholds",
         "receive": "receive goods",
         "return": "return goods to suppliers",
+        "manage": "set approval rules and receipt tolerances",
     },
     "sales": {
         "read": "see customers' orders, shipments and returns",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import Field
 
 from jxc.contracts import topics
-from jxc.contracts.base import Currency, Event, Money, Part, PositiveQuantity, Rate
+from jxc.contracts.base import Currency, Event, Money, Part, PositiveQuantity, Quantity, Rate
 
 
 class ProcurementEvent(Event):
@@ -30,11 +31,15 @@ class PurchaseLine(Part):
 class ReceiptLine(Part):
     product_id: uuid.UUID
     quantity: PositiveQuantity
+    """Accepted: what goes into stock."""
     unit_cost: Money
     """Net of VAT: what the goods cost the company."""
     tax_rate: Rate
     lot: str | None = None
     expiry: date | None = None
+    rejected_quantity: Quantity = Field(default=Decimal(0), ge=0)
+    """Delivered but refused at inspection (not stocked; the quality rate)."""
+    rejection_reason: str | None = None
 
 
 class ReturnLine(Part):
@@ -57,6 +62,11 @@ class PurchaseOrderApproved(ProcurementEvent):
     tax: Money
     total: Money
     approved_at: datetime
+    expected_at: datetime | None = None
+    """When the supplier promised the goods."""
+    revision: int = Field(default=1, ge=1)
+    """Raised by each re-approval after a change; the lines replace the
+    previous revision's."""
 
 
 class PurchaseOrderCancelled(ProcurementEvent):

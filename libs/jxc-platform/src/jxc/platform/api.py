@@ -83,14 +83,16 @@ IfMatchHeader = Annotated[str | None, Header(alias="If-Match")]
 async def keyset_page(session: AsyncSession, query: Select[Any], key: Any, limit: int,
                       cursor: str | None) -> tuple[list[Any], str | None]:
     """One page of ``query`` ordered by the unique column ``key``; the cursor
-    carries the last key seen, so pages stay stable while rows are added."""
+    carries the last key seen, so pages stay stable while rows are added.
+    ``query`` selects entities carrying ``key`` or the key values alone."""
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(key > after.get("after"))
     rows = list((await session.execute(query.order_by(key).limit(limit + 1))).scalars())
     if len(rows) <= limit:
         return rows, None
-    last = getattr(rows[limit - 1], key.key)
+    last = rows[limit - 1]
+    last = getattr(last, key.key) if hasattr(last, key.key) else last
     return rows[:limit], encode_cursor({"after": last})
 
 

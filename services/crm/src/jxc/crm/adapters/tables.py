@@ -25,6 +25,8 @@ class CustomerRow(CrmModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     credit_limit: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4)))
     currency: str = Field(max_length=3)
+    payment_terms_days: int | None = None
+    """Days from invoice to due date; None: finance's default terms."""
     category: str | None = Field(default=None, max_length=50)
     active: bool = True
     version: int = 1

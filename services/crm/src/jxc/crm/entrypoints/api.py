@@ -17,6 +17,8 @@ from jxc.platform.record_routes import add_record_routes
 
 router = APIRouter(prefix="/api/v1/crm", tags=["crm"])
 Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+TermsDays = Annotated[int, Field(ge=0, le=3650)]
+"""Days from invoice to due date (finance's default when not given)."""
 
 
 class CustomerIn(BaseModel):
@@ -27,6 +29,7 @@ class CustomerIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
     credit_limit: Amount | None = None
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    payment_terms_days: TermsDays | None = None
     category: str | None = Field(default=None, max_length=50)
 
 
@@ -36,6 +39,7 @@ class CustomerPatch(BaseModel):
     email: Email | None = None
     phone: str | None = Field(default=None, max_length=40)
     credit_limit: Amount | None = None
+    payment_terms_days: TermsDays | None = None
     category: str | None = Field(default=None, max_length=50)
     active: bool | None = None
 
@@ -48,6 +52,7 @@ class CustomerOut(BaseModel):
     phone: str | None
     credit_limit: Money | None
     currency: str
+    payment_terms_days: int | None
     category: str | None
     active: bool
     version: int

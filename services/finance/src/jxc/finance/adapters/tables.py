@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     SmallInteger,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -43,6 +45,8 @@ class CustomerCredit(FinanceModel, table=True):
     name: str = Field(max_length=200)
     credit_limit: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4)))
     currency: str = Field(max_length=3)
+    payment_terms_days: int | None = None
+    """Days from invoice to due date; None: the default terms."""
     active: bool
     version: int
     synced_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False,
@@ -159,8 +163,12 @@ bill = Table(
     Column("billed_on", Date, nullable=False),
     Column("entry_id", Uuid, nullable=True),
     _created(),
+    Column("match_status", String(16), nullable=False, server_default=text("'not_matched'")),
     UniqueConstraint("supplier_id", "number", name="uq_bill_supplier_number"),
 )
+"""Supplier bills; a debit note has negative amounts. ``match_status``:
+``not_matched`` (no lines to match), ``matched``, ``exception`` (open
+exceptions: on hold for payment) or ``approved`` (exceptions reviewed)."""
 
 settlement = Table(
     "settlement", metadata,
@@ -172,8 +180,11 @@ settlement = Table(
     Column("settled_on", Date, nullable=False),
     Column("entry_id", Uuid, nullable=True),
     _created(),
+    _money("applied"),
 )
-"""Receipts from customers (kind ``receipt``) and payments to suppliers (``payment``)."""
+"""Receipts from customers (kind ``receipt``) and payments to suppliers
+(``payment``); ``applied`` is how much of the amount is allocated to
+documents so far — the rest is an advance (2203) or a prepayment (1123)."""
 
 allocation = Table(
     "allocation", metadata,
@@ -227,3 +238,128 @@ inventory_value = Table(
 """The value of stock per product and warehouse from inventory's stock events
 (received +, issued −, adjusted ±, transfers included): ``value`` at the
 events' four places, ``value_cents`` as the ledger rounded each event."""
+
+
+# -- controls: lock date and year-end close ----------------------------------------
+ledger_lock = Table(
+    "ledger_lock", metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("lock_date", Date, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("id", name="ck_ledger_lock_single_row"),
+)
+"""One row: nothing dated on or before ``lock_date`` is posted, whatever the
+state of its month."""
+
+fiscal_year = Table(
+    "fiscal_year", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("status", String(8), nullable=False, server_default=text("'closed'")),
+    Column("profit", Numeric(18, 2), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""Years closed into 4103 / 4104 and the closing entry."""
+
+# -- three-way match per line ------------------------------------------------------
+purchase_order = Table(
+    "purchase_order", metadata,
+    Column("order_id", Uuid, primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("supplier_id", Uuid, nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'open'")),
+    Column("revision", Integer, nullable=False, server_default=text("1")),
+)
+"""Approved purchase orders from procurement's events, at their latest
+approved revision."""
+
+purchase_order_line = Table(
+    "purchase_order_line", metadata,
+    Column("order_id", Uuid, ForeignKey("purchase_order.order_id"), primary_key=True),
+    Column("line_no", SmallInteger, primary_key=True),
+    Column("product_id", Uuid, nullable=False),
+    Column("quantity", Numeric(18, 4), nullable=False),
+    Column("unit_price", Numeric(18, 4), nullable=False),
+    Column("tax_rate", Numeric(7, 4), nullable=False),
+)
+
+grni_line = Table(
+    "grni_line", metadata,
+    Column("document_id", Uuid, ForeignKey("grni_document.document_id"), primary_key=True),
+    Column("line_no", SmallInteger, primary_key=True),
+    Column("order_id", Uuid, nullable=False, index=True),
+    Column("product_id", Uuid, nullable=False),
+    Column("quantity", Numeric(18, 4), nullable=False),
+    Column("unit_cost", Numeric(18, 4), nullable=False),
+)
+"""The lines of each receipt (positive quantity) and return (negative)."""
+
+bill_line = Table(
+    "bill_line", metadata,
+    Column("bill_id", Uuid, ForeignKey("bill.id"), primary_key=True),
+    Column("line_no", SmallInteger, primary_key=True),
+    Column("product_id", Uuid, nullable=False, index=True),
+    Column("quantity", Numeric(18, 4), nullable=False),
+    Column("unit_price", Numeric(18, 4), nullable=False),
+    _money("net"),
+)
+
+match_exception = Table(
+    "match_exception", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bill.id"), nullable=False, index=True),
+    Column("line_no", SmallInteger, nullable=True),
+    Column("product_id", Uuid, nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("expected", Numeric(18, 4), nullable=True),
+    Column("actual", Numeric(18, 4), nullable=True),
+    Column("tolerance", Numeric(18, 4), nullable=True),
+    Column("status", String(16), nullable=False, server_default=text("'open'")),
+    Column("resolved_by", String(100), nullable=True),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolution_note", String(500), nullable=True),
+    _created(),
+    Index("ix_match_exception_open", "status", "created_at"),
+)
+"""A bill line outside the quantity or price tolerance, for review."""
+
+# -- applying advances, prepayments, credit and debit notes ------------------------
+application = Table(
+    "application", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("source_id", Uuid, nullable=False, index=True),
+    Column("document_id", Uuid, nullable=False, index=True),
+    _money("amount"),
+    Column("applied_on", Date, nullable=False),
+    Column("entry_id", Uuid, nullable=True),
+    _created(),
+)
+"""Later settlement of a document from an earlier receipt's advance, a
+payment's prepayment, a credit note or a debit note (``source_id``)."""
+
+# -- payment terms and invoicing on demand -----------------------------------------
+supplier_terms = Table(
+    "supplier_terms", metadata,
+    Column("supplier_id", Uuid, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+"""Suppliers' payment terms, kept from supplier's SupplierUpserted."""
+
+uninvoiced_shipment = Table(
+    "uninvoiced_shipment", metadata,
+    Column("shipment_id", Uuid, primary_key=True),
+    Column("order_id", Uuid, nullable=False),
+    Column("customer_id", Uuid, nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("net", Numeric(18, 4), nullable=False),
+    Column("tax", Numeric(18, 4), nullable=False),
+    Column("lines", JSONB, nullable=False),
+    Column("shipped_on", Date, nullable=False),
+    Column("invoice_id", Uuid, nullable=True),
+)
+"""Shipments waiting for an invoice when invoicing is on demand."""

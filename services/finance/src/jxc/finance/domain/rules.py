@@ -49,12 +49,18 @@ def stock_issued(day: date, source: str, reason: str, total_cost: Decimal,
         nonzero_debit(other, total_cost, memo), nonzero_credit(acc.GOODS, total_cost, memo)])
 
 
-def stock_adjusted(day: date, source: str, total_cost: Decimal,
-                   memo: str | None = None) -> JournalEntry | None:
-    """A positive value is a surplus (Dr goods), a negative one a loss."""
+def stock_adjusted(day: date, source: str, total_cost: Decimal, memo: str | None = None,
+                   reverses_reason: str | None = None) -> JournalEntry | None:
+    """A positive value is a surplus (Dr goods), a negative one a loss. The
+    reversal of a receipt or an issue goes back against the account the
+    original went to: a reversed purchase receipt Dr GRNI / Cr goods, a
+    reversed sale Dr goods / Cr cost of sales."""
+    other = acc.PENDING_LOSSES
+    if reverses_reason is not None:
+        reversed_rule = STOCK_RECEIVED if total_cost < 0 else STOCK_ISSUED
+        other = reversed_rule.get(reverses_reason) or other
     return entry(day, "inventory.StockAdjusted", source, [
-        nonzero_debit(acc.GOODS, total_cost, memo),
-        nonzero_credit(acc.PENDING_LOSSES, total_cost, memo)])
+        nonzero_debit(acc.GOODS, total_cost, memo), nonzero_credit(other, total_cost, memo)])
 
 
 def split(net: Decimal, tax: Decimal) -> tuple[Decimal, Decimal, Decimal]:
@@ -102,3 +108,31 @@ def payment(day: date, source: str, amount: Decimal, memo: str | None = None,
         nonzero_debit(acc.PAYABLES, amount - unallocated, memo),
         nonzero_debit(acc.PREPAYMENTS, unallocated, memo),
         nonzero_credit(acc.BANK, amount, memo)])
+
+
+APPLICATIONS = {  # kind -> (debited, credited)
+    "advance": (acc.ADVANCES_FROM_CUSTOMERS, acc.RECEIVABLES),
+    "prepayment": (acc.PAYABLES, acc.PREPAYMENTS),
+}
+"""Credit and debit notes sit in the same account as the documents they
+settle (1122, 2202): applying them posts nothing."""
+
+
+def write_off(day: date, source: str, amount: Decimal, memo: str | None = None
+              ) -> JournalEntry | None:
+    """A receivable that will not be paid (坏账): under the small-enterprise
+    standard the loss is booked when it is certain, Dr 6711 / Cr 1122."""
+    amount = to_cents(amount)
+    return entry(day, "finance.WriteOff", source, [
+        nonzero_debit(acc.NON_OPERATING_EXPENSES, amount, memo),
+        nonzero_credit(acc.RECEIVABLES, amount, memo)])
+
+
+def application(day: date, source: str, kind: str, amount: Decimal,
+                memo: str | None = None) -> JournalEntry | None:
+    """An earlier receipt's advance settles invoices (Dr 2203 / Cr 1122), or
+    an earlier payment's prepayment settles bills (Dr 2202 / Cr 1123)."""
+    debited, credited = APPLICATIONS[kind]
+    amount = to_cents(amount)
+    return entry(day, "finance.Application", source, [
+        nonzero_debit(debited, amount, memo), nonzero_credit(credited, amount, memo)])

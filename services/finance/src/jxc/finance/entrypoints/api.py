@@ -23,6 +23,8 @@ class CreditOut(BaseModel):
     name: str
     credit_limit: Money | None
     currency: str
+    payment_terms_days: int | None
+    """None: invoices are due in the default 30 days."""
     active: bool
     version: int
     synced_at: datetime

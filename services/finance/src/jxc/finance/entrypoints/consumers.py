@@ -1,9 +1,12 @@
 """finance's consumer groups.
 
-``finance.credit`` keeps customers' credit limits from crm;
+``finance.credit`` keeps customers' credit limits and payment terms from crm
+and suppliers' payment terms from supplier;
 ``finance.postings`` turns inventory's stock moves and sales' shipments and
 returns into journal entries and invoices (each source posted once: the inbox
-skips a redelivered message, the entry's unique source key a re-sent one);
+skips a redelivered message, the entry's unique source key a re-sent one;
+with on-demand invoicing shipments wait to be invoiced, see
+:func:`postings_for`);
 ``finance.commands`` answers the sales saga's credit check."""
 
 from __future__ import annotations
@@ -16,24 +19,32 @@ from jxc.contracts import topics
 from jxc.contracts.crm import CustomerUpserted
 from jxc.contracts.finance import CheckCredit
 from jxc.contracts.inventory import StockAdjusted, StockIssued, StockReceived
-from jxc.contracts.procurement import GoodsReceived, GoodsReturned
+from jxc.contracts.procurement import (
+    GoodsReceived,
+    GoodsReturned,
+    PurchaseOrderApproved,
+    PurchaseOrderCancelled,
+    PurchaseOrderClosed,
+)
 from jxc.contracts.sales import (
     SalesOrderCancelled,
     SalesOrderConfirmed,
     SalesOrderShipped,
     SalesReturnReceived,
 )
-from jxc.finance.adapters.tables import CustomerCredit
+from jxc.contracts.supplier import SupplierUpserted
+from jxc.finance.adapters.tables import CustomerCredit, supplier_terms
 from jxc.finance.domain import rules
 from jxc.finance.domain.journal import tagged, to_cents
 from jxc.finance.service_layer import credit as credit_check
-from jxc.finance.service_layer import documents, ledger, reconciliation
+from jxc.finance.service_layer import documents, invoicing, ledger, matching, reconciliation
+from jxc.finance.settings import FinanceSettings
 from jxc.platform.bus import EventConsumer
 from jxc.platform.envelope import Envelope
 from jxc.platform.outbox import emit
 from jxc.platform.replica import upsert_newer
 
-credit = EventConsumer("finance.credit", [topics.CRM_EVENTS])
+credit = EventConsumer("finance.credit", [topics.CRM_EVENTS, topics.SUPPLIER_EVENTS])
 postings = EventConsumer("finance.postings", [topics.INVENTORY_EVENTS, topics.SALES_EVENTS,
                                              topics.PROCUREMENT_EVENTS])
 commands = EventConsumer("finance.commands", [topics.FINANCE_COMMANDS])
@@ -45,7 +56,17 @@ async def keep_credit_limit(event: CustomerUpserted, envelope: Envelope,
     table = CustomerCredit.__table__  # type: ignore[attr-defined]
     await upsert_newer(session, table, {"customer_id": event.customer_id}, {
         "code": event.code, "name": event.name, "credit_limit": event.credit_limit,
-        "currency": event.currency, "active": event.active, "version": event.version})
+        "currency": event.currency, "payment_terms_days": event.payment_terms_days,
+        "active": event.active, "version": event.version})
+
+
+@credit.on(SupplierUpserted)
+async def keep_supplier_terms(event: SupplierUpserted, envelope: Envelope,
+                              session: AsyncSession) -> None:
+    await upsert_newer(session, supplier_terms, {"supplier_id": event.supplier_id}, {
+        "code": event.code, "name": event.name,
+        "payment_terms_days": event.payment_terms_days, "active": event.active,
+        "version": event.version})
 
 
 def _memo(kind: str, reference: str | None) -> str:
@@ -78,7 +99,8 @@ async def post_stock_adjusted(event: StockAdjusted, envelope: Envelope,
                               session: AsyncSession) -> None:
     await ledger.post_once(session, tagged(rules.stock_adjusted(
         event.occurred_at.date(), f"{event.move_id}/{envelope.id}",
-        event.total_cost, _memo("stock adjusted", event.reason)), event.product_id),
+        event.total_cost, _memo("stock adjusted", event.reason), event.reverses_reason),
+        event.product_id),
         causation_id=envelope.id)
     await reconciliation.project(session, event.product_id, event.warehouse_id, event.total_cost)
 
@@ -102,8 +124,24 @@ async def invoice_shipment(event: SalesOrderShipped, envelope: Envelope,
         customer_id=event.customer_id, source_key=f"shipment:{event.shipment_id}",
         net=event.net, tax=event.tax, issued_on=event.shipped_at.date(),
         order_id=event.order_id, shipment_id=event.shipment_id, currency=event.currency,
-        lines=tuple((x.product_id, x.quantity, x.quantity * x.unit_price - x.discount)
-                    for x in event.lines)), causation_id=envelope.id)
+        lines=invoicing.shipment_lines(event)), causation_id=envelope.id)
+
+
+async def hold_shipment(event: SalesOrderShipped, envelope: Envelope,
+                        session: AsyncSession) -> None:
+    """On-demand invoicing: the shipment waits for ``POST /invoices/from-shipments``."""
+    await invoicing.hold(session, event)
+
+
+def postings_for(settings: FinanceSettings) -> EventConsumer:
+    """``postings`` with shipments handled as ``settings.invoicing`` says:
+    invoiced at once (``per_shipment``: ``postings`` itself) or kept for
+    invoicing on demand (``on_demand``)."""
+    if settings.invoicing == "per_shipment":
+        return postings
+    consumer = EventConsumer(postings.name, postings.topics)
+    consumer.handlers = {**postings.handlers, SalesOrderShipped.type_name: hold_shipment}
+    return consumer
 
 
 @postings.on(SalesReturnReceived)
@@ -121,10 +159,15 @@ async def credit_note_for_return(event: SalesReturnReceived, envelope: Envelope,
 async def remember_goods_received(event: GoodsReceived, envelope: Envelope,
                                   session: AsyncSession) -> None:
     """The ledger entry comes from inventory's StockReceived (the value it
-    booked); this only records what a bill for the order will clear."""
-    await documents.record_goods(session, event.receipt_id, event.order_id, event.supplier_id,
-                                 sum((to_cents(line.quantity * line.unit_cost)
-                                      for line in event.lines), Decimal(0)), event.received_at)
+    booked); this only records what a bill for the order will clear and, per
+    line, what bills are matched against."""
+    if await documents.record_goods(session, event.receipt_id, event.order_id,
+                                    event.supplier_id,
+                                    sum((to_cents(line.quantity * line.unit_cost)
+                                         for line in event.lines), Decimal(0)),
+                                    event.received_at):
+        await matching.remember_goods_lines(session, event.receipt_id, event.order_id, [
+            (line.product_id, line.quantity, line.unit_cost) for line in event.lines])
 
 
 @postings.on(GoodsReturned)
@@ -136,9 +179,34 @@ async def remember_goods_returned(event: GoodsReturned, envelope: Envelope,
               Decimal(0))
     if await documents.record_goods(session, event.return_id, event.order_id,
                                     event.supplier_id, -value, event.returned_at):
+        await matching.remember_goods_lines(session, event.return_id, event.order_id, [
+            (line.product_id, -line.quantity, line.unit_cost) for line in event.lines])
         await documents.debit_note_for_return(session, event.return_id, event.order_id,
                                               event.supplier_id, value, tax,
                                               event.returned_at.date())
+
+
+@postings.on(PurchaseOrderApproved)
+async def remember_purchase_order(event: PurchaseOrderApproved, envelope: Envelope,
+                                  session: AsyncSession) -> None:
+    """What bills of the order are matched against, line by line."""
+    await matching.remember_order(session, event.order_id, event.number, event.supplier_id,
+                                  event.currency, [
+                                      (line.product_id, line.quantity, line.unit_price,
+                                       line.tax_rate) for line in event.lines],
+                                  event.revision)
+
+
+@postings.on(PurchaseOrderCancelled)
+async def purchase_order_cancelled(event: PurchaseOrderCancelled, envelope: Envelope,
+                                   session: AsyncSession) -> None:
+    await matching.order_ended(session, event.order_id, "cancelled")
+
+
+@postings.on(PurchaseOrderClosed)
+async def purchase_order_closed(event: PurchaseOrderClosed, envelope: Envelope,
+                                session: AsyncSession) -> None:
+    await matching.order_ended(session, event.order_id, "closed")
 
 
 @commands.on(CheckCredit)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from jxc.contracts.finance import PeriodClosed as PeriodClosedEvent
 from jxc.finance.adapters.tables import account, fiscal_period, journal_entry, journal_line
-from jxc.finance.domain import statements
+from jxc.finance.domain import closing, statements
 from jxc.finance.domain.accounts import AccountType
 from jxc.finance.domain.journal import (
     ZERO,
@@ -360,7 +360,7 @@ async def income_statement(session: SessionDep,
                            date_to: Annotated[date | None, Query(alias="to")] = None
                            ) -> IncomeStatementOut:
     report = statements.income_statement(_rows(await ledger.account_totals(
-        session, to=date_to, since=date_from)))
+        session, to=date_to, since=date_from, leave_out_source=closing.SOURCE)))
     return IncomeStatementOut(date_from=date_from, date_to=date_to, revenue=report.revenue,
                               cost_of_sales=report.cost_of_sales,
                               gross_profit=report.gross_profit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -13,7 +13,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.contracts.finance import JournalEntryPosted, JournalLine
-from jxc.finance.adapters.tables import account, fiscal_period, journal_entry, journal_line
+from jxc.finance.adapters.tables import (
+    account,
+    fiscal_period,
+    journal_entry,
+    journal_line,
+    ledger_lock,
+)
 from jxc.finance.domain.journal import PERIOD, JournalEntry, Line, period_of, reversal_lines
 from jxc.platform.errors import Conflict, InvalidInput, NotFound
 from jxc.platform.outbox import emit
@@ -24,6 +30,10 @@ CURRENCY = "CNY"
 
 class PeriodClosed(Conflict):
     code, title = "period_closed", "The accounting period is closed"
+
+
+class DateLocked(Conflict):
+    code, title = "date_locked", "The date is on or before the ledger's lock date"
 
 
 class DuplicateSource(Conflict):
@@ -61,9 +71,22 @@ async def period_is_open(session: AsyncSession, period: str) -> bool:
     return status != "closed"
 
 
+async def lock_date(session: AsyncSession, *, share: bool = False) -> date | None:
+    """The lock date; ``share`` holds it (FOR SHARE) until the transaction
+    ends, so it cannot move under a posting."""
+    query = select(ledger_lock.c.lock_date)
+    if share:
+        query = query.with_for_update(read=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def open_day(session: AsyncSession, day: date) -> date:
-    """``day``, or the first day of the next open month when its period is
-    closed: a late fact is booked in the first period still open."""
+    """``day``, or the first day after the lock date when it is locked, or
+    the first day of the next open month when its period is closed: a late
+    fact is booked in the first period still open."""
+    locked = await lock_date(session)
+    if locked is not None and day <= locked:
+        day = locked + timedelta(days=1)
     while not await period_is_open(session, period_of(day)):
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return day
@@ -81,8 +104,9 @@ async def _check_accounts(session: AsyncSession, lines: tuple[Line, ...]) -> Non
 
 
 async def post(session: AsyncSession, entry: JournalEntry, *, entry_id: uuid.UUID | None = None,
-               causation_id: str | None = None) -> Posted:
-    """Post a balanced entry in the caller's transaction and announce it."""
+               causation_id: str | None = None, year_end_close: bool = False) -> Posted:
+    """Post a balanced entry in the caller's transaction and announce it.
+    Only the year-end close posts into its (closed, locked) last month."""
     if entry.currency != CURRENCY:
         raise CurrencyMismatch(f"the ledger keeps {CURRENCY}, not {entry.currency}")
     await _check_accounts(session, entry.lines)
@@ -92,9 +116,13 @@ async def post(session: AsyncSession, entry: JournalEntry, *, entry_id: uuid.UUI
     if taken is not None:
         raise DuplicateSource(f"{entry.source_type} {entry.source_id} is posted as {taken}",
                               entry_number=taken)
+    locked = await lock_date(session, share=True)
+    if locked is not None and entry.posted_on <= locked and not year_end_close:
+        raise DateLocked(f"{entry.posted_on} is on or before the lock date {locked}",
+                         lock_date=locked.isoformat())
     period = entry.period
     status, seq = await _lock_period(session, period)
-    if status == "closed":
+    if status == "closed" and not year_end_close:
         raise PeriodClosed(f"period {period} is closed; post into an open period",
                            period=period)
     entry_id = entry_id or uuid.uuid4()
@@ -190,12 +218,16 @@ class Totals:
 
 
 async def account_totals(session: AsyncSession, *, to: date | None = None,
-                         since: date | None = None) -> list[Totals]:
-    """Debits and credits per account over entries posted in [since, to]."""
+                         since: date | None = None,
+                         leave_out_source: str | None = None) -> list[Totals]:
+    """Debits and credits per account over entries posted in [since, to]
+    (without the entries of ``leave_out_source``)."""
     joined = journal_line.join(journal_entry, journal_entry.c.id == journal_line.c.entry_id)
     sums = select(journal_line.c.account_code,
                   func.sum(journal_line.c.debit).label("debit"),
                   func.sum(journal_line.c.credit).label("credit")).select_from(joined)
+    if leave_out_source is not None:
+        sums = sums.where(journal_entry.c.source_type != leave_out_source)
     if to is not None:
         sums = sums.where(journal_entry.c.posted_on <= to)
     if since is not None:

@@ -7,7 +7,8 @@ gives customer and order, its ``invoice_line`` rows the split by product.
 Cost lines carry product and (for a sale) sales order themselves; the
 customer of a cost is the customer invoiced for its order. What cannot be
 attributed (manual entries, lines posted before migration 0005, a return's
-cost with no order) is grouped under ``null``."""
+cost with no order) is grouped under ``null``. Year-end closing entries are
+left out: they move the result, they do not earn it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jxc.finance.adapters.tables import invoice, invoice_line, journal_entry, journal_line
 from jxc.finance.domain import accounts as acc
+from jxc.finance.domain import closing
 from jxc.platform.errors import InvalidInput
 
 GROUPS = ("product", "customer", "order", "period")
@@ -62,7 +64,8 @@ async def margins(session: AsyncSession, group_by: str, date_from: date | None,
                    journal_entry.c.posted_on, journal_entry.c.source_type,
                    journal_entry.c.source_id).select_from(joined).where(
         journal_line.c.account_code.startswith(acc.REVENUE)
-        | journal_line.c.account_code.startswith(acc.COST_OF_SALES))
+        | journal_line.c.account_code.startswith(acc.COST_OF_SALES),
+        journal_entry.c.source_type != closing.SOURCE)
     if date_from is not None:
         query = query.where(journal_entry.c.posted_on >= date_from)
     if date_to is not None:

@@ -107,6 +107,7 @@ class MoveHeader:
     to_warehouse_id: uuid.UUID | None = None
     reference: str | None = None
     reverses_id: uuid.UUID | None = None
+    reverses_reason: str | None = None
     transfer_id: uuid.UUID | None = None
     order_id: uuid.UUID | None = None
     shipment_id: uuid.UUID | None = None
@@ -449,4 +450,5 @@ def _event(header: MoveHeader, move: PostedMove, line: PostedLine) -> Message:
                            shipment_id=header.shipment_id)
     return StockAdjusted(**common, quantity_delta=line.quantity, total_cost=line.total_cost,
                          reason=header.reason if header.type is not MoveType.REVERSAL
-                         else f"reversal of {header.reference}")
+                         else f"reversal of {header.reference}",
+                         reverses_reason=header.reverses_reason)

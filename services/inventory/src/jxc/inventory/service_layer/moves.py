@@ -208,7 +208,8 @@ async def reverse_move(session: AsyncSession, move_id: uuid.UUID,
                                     **common))
     header = MoveHeader(type=MoveType.REVERSAL, reason="reversal",
                         warehouse_id=original.warehouse_id, reference=original.number,
-                        reverses_id=move_id, created_by=created_by)
+                        reverses_id=move_id, reverses_reason=original.reason,
+                        created_by=created_by)
     return await post(session, header, postings)
 
 
