@@ -114,7 +114,7 @@ async def test_every_service_has_its_consumer_group_on_the_bus(stack: LocalStack
     groups = {"identity": "identity.directory", "inventory": "inventory.commands",
               "procurement": "procurement.catalogue", "sales": "sales.catalogue",
               "finance": "finance.credit", "crm": "crm.sales_activity",
-              "supplier": "supplier.deliveries", "reporting": "reporting.projections"}
+              "supplier": "supplier.scorecard", "reporting": "reporting.projections"}
     async with httpx.AsyncClient(timeout=10) as client:
         for service, group in groups.items():
             async def assigned(url: str = f"{stack.service_url(service)}/metrics",

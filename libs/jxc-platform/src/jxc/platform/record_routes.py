@@ -20,7 +20,10 @@ RequestId = Annotated[str | None, Header(alias="X-Request-ID", include_in_schema
 
 def add_record_routes(router: APIRouter, path: str, store: RecordStore[Any], *,
                       create_body: type[BaseModel], patch_body: type[BaseModel],
-                      out: type[BaseModel], read: str, write: str) -> None:
+                      out: type[BaseModel], read: str, write: str,
+                      listing: bool = True) -> None:
+    """``listing`` False leaves out the plain paged GET, for a service that
+    serves its own list with filters (``RecordStore.page(where=...)``)."""
     def render(row: Any, response: Response) -> Any:
         response.headers["ETag"] = etag(row.version)
         return out.model_validate(row, from_attributes=True)
@@ -35,8 +38,8 @@ def add_record_routes(router: APIRouter, path: str, store: RecordStore[Any], *,
         response.headers["Location"] = f"{router.prefix}{path}/{row.id}"
         return render(row, response)
 
-    async def listing(session: SessionDep, principal: Reader, limit: LimitQuery = 50,
-                      cursor: CursorQuery = None) -> Any:
+    async def list_all(session: SessionDep, principal: Reader, limit: LimitQuery = 50,
+                       cursor: CursorQuery = None) -> Any:
         rows, next_cursor = await store.page(session, limit, cursor, principal)
         return {"items": [out.model_validate(r, from_attributes=True) for r in rows],
                 "next_cursor": next_cursor}
@@ -56,11 +59,13 @@ def add_record_routes(router: APIRouter, path: str, store: RecordStore[Any], *,
     what = store.what
     routes: list[tuple[str, str, Callable[..., Any], Any, int]] = [
         ("POST", path, create, out, status.HTTP_201_CREATED),
-        ("GET", path, listing, Page[out], status.HTTP_200_OK),  # type: ignore[valid-type]
+        ("GET", path, list_all, Page[out], status.HTTP_200_OK),  # type: ignore[valid-type]
         ("GET", f"{path}/{{record_id}}", one, out, status.HTTP_200_OK),
         ("PATCH", f"{path}/{{record_id}}", change, out, status.HTTP_200_OK),
     ]
-    names = {create: f"create_{what}", listing: f"list_{what}s", one: f"get_{what}",
+    if not listing:
+        routes.pop(1)
+    names = {create: f"create_{what}", list_all: f"list_{what}s", one: f"get_{what}",
              change: f"update_{what}"}
     for method, route_path, endpoint, model, code in routes:
         router.add_api_route(route_path, endpoint, methods=[method], response_model=model,

@@ -5,7 +5,7 @@ outbox in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, select
@@ -121,8 +121,10 @@ class RecordStore(Generic[Row]):
         return row  # type: ignore[no-any-return]
 
     async def page(self, session: AsyncSession, limit: int, cursor: str | None,
-                   principal: Principal | None = None) -> tuple[list[Row], str | None]:
-        query = select(self.model)
+                   principal: Principal | None = None,
+                   where: Sequence[ColumnElement[bool]] = ()) -> tuple[list[Row], str | None]:
+        """One page of the records, narrowed by the ``where`` filters."""
+        query = select(self.model).where(*where)
         visible = self._visible(principal)
         if visible is not None:
             query = query.where(visible)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "prod"]
@@ -60,6 +60,15 @@ class ServiceSettings(BaseSettings):
     audit_enabled: bool = True
     """Record every mutating API request as an audit event (jxc.platform.audit)."""
 
+    smtp_host: str | None = None
+    """Outgoing mail server (jxc.platform.mail); unset: sending mail answers 503."""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "jxc@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
     extra_secrets: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="after")
@@ -73,4 +82,7 @@ class ServiceSettings(BaseSettings):
 
     def secret_values(self) -> dict[str, str]:
         """Values that must never carry development defaults in prod."""
-        return {"database_url": self.database_url, **self.extra_secrets}
+        values = {"database_url": self.database_url, **self.extra_secrets}
+        if self.smtp_password is not None:
+            values["smtp_password"] = self.smtp_password.get_secret_value()
+        return values

@@ -295,3 +295,37 @@ class OtlpReceiver:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts."""
+
+    host: str
+    port: int
+    messages: list[Any]
+    """``email.message.EmailMessage`` each, in arrival order."""
+
+
+@contextlib.asynccontextmanager
+async def smtp_server() -> AsyncIterator[SmtpServer]:
+    """Run an aiosmtpd server on 127.0.0.1 and a free port until the block ends."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    messages: list[Any] = []
+
+    class Keeper:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            messages.append(message_from_bytes(envelope.original_content or envelope.content,
+                                               policy=policy.default))
+            return "250 Message accepted for delivery"
+
+    port = free_port()
+    controller = Controller(Keeper(), hostname="127.0.0.1", port=port)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield SmtpServer("127.0.0.1", port, messages)
+    finally:
+        await asyncio.to_thread(controller.stop)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from jxc.platform.app import ServiceSpec
-from jxc.supplier.entrypoints import api, consumers
+from jxc.supplier.entrypoints import (
+    api,
+    consumers,
+    interactions_api,
+    prices_api,
+    scorecard_api,
+)
 from jxc.supplier.settings import SupplierSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -15,7 +21,8 @@ def build(settings: SupplierSettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         settings=settings or SupplierSettings(),
         title="JXC supplier",
-        routers=[api.router],
-        consumers=[consumers.deliveries],
+        routers=[api.router, prices_api.router, interactions_api.router,
+                 scorecard_api.router],
+        consumers=[consumers.catalogue, consumers.scorecard],
         migrations_dir=MIGRATIONS,
     )
