@@ -219,8 +219,11 @@ async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     import uvicorn
 
     port = port or free_port()
+    # Idle keep-alive connections stay open longer than any pause in a test
+    # (uvicorn's 5 s default races a client reusing the connection: ReadError).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                          access_log=False, lifespan="on"))
+                                          access_log=False, lifespan="on",
+                                          timeout_keep_alive=300))
     task = asyncio.create_task(server.serve())
     try:
         await eventually(lambda: server.started or task.done(), timeout=60, every=0.02,
