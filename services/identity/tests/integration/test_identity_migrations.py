@@ -53,3 +53,31 @@ async def test_permission_lists_become_roles_and_back(infra: Infrastructure) -> 
                         "nobody": []}
     finally:
         await engine.dispose()
+
+
+async def test_builtin_roles_get_procurement_permissions_and_lose_them(
+        infra: Infrastructure) -> None:
+    url = infra.fresh_database("identity_0006")
+    config = alembic_config(MIGRATIONS, url)
+    engine = create_async_engine(url)
+
+    async def permissions(role: str) -> list[str]:
+        async with engine.connect() as conn:
+            held: list[str] = (await conn.execute(text(
+                "SELECT permissions FROM role WHERE name = :n"), {"n": role})).scalar_one()
+        return held
+
+    try:
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert "procurement:requisition" in await permissions("buyer")
+        manager = await permissions("manager")
+        assert {"procurement:approve_high", "procurement:manage",
+                "procurement:approve"} <= set(manager)
+        assert len(manager) == len(set(manager))
+
+        await asyncio.to_thread(command.downgrade, config, "0005")
+        assert "procurement:requisition" not in await permissions("buyer")
+        assert "procurement:approve_high" not in await permissions("manager")
+        assert "procurement:approve" in await permissions("manager")
+    finally:
+        await engine.dispose()

@@ -127,3 +127,45 @@ async def test_procurement_events_project_and_receive_supply(
                                          params={"product_id": product})).json()["items"]
     assert [(row["reason"], row["reference"]) for row in ledger] == [
         ("purchase", None), ("purchase", "GR-2026-000001")]
+
+
+async def test_a_reapproved_revision_replaces_the_incoming_supply(
+        inventory: Inventory, infra: Infrastructure) -> None:
+    wh = await inventory.warehouse()
+    tea, cups = await inventory.product(), await inventory.product()
+    order_id, supplier_id, now = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
+
+    def approved(revision: int, *lines: tuple[str, int]) -> PurchaseOrderApproved:
+        return PurchaseOrderApproved(
+            order_id=order_id, number="PO-202611-00007", supplier_id=supplier_id,
+            warehouse_id=uuid.UUID(wh), currency="CNY", net=Decimal(1), tax=Decimal(0),
+            total=Decimal(1), approved_at=now, revision=revision, lines=tuple(
+                PurchaseLine(product_id=uuid.UUID(p), quantity=Decimal(q), unit_price=Decimal(8),
+                             tax_rate=Decimal("0.13")) for p, q in lines))
+
+    for product in (tea, cups):
+        await inventory.move("receipt", wh, {"product_id": product, "quantity": 1,
+                                             "unit_cost": 8})
+    spec = build(InventorySettings(database_url=inventory.url,
+                                   kafka_bootstrap=infra.kafka_bootstrap))
+    spec.jwks_fetcher = inventory.issuer.fetcher
+
+    async def incoming(expected: dict[str, str]) -> bool:
+        return {p: (await inventory.stock(p, wh)).get("incoming") for p in expected} == expected
+
+    async with serving(create_app(spec, role="worker")):
+        await send(infra, approved(1, (tea, 10), (cups, 5)), new_id())
+        await eventually(lambda: incoming({tea: "10.0000", cups: "5.0000"}), timeout=120,
+                         what="revision 1 expected")
+        await send(infra, GoodsReceived(
+            receipt_id=uuid.uuid4(), order_id=order_id, number="PO-202611-00007",
+            supplier_id=supplier_id, warehouse_id=uuid.UUID(wh), currency="CNY",
+            received_at=now, lines=(ReceiptLine(product_id=uuid.UUID(tea), quantity=Decimal(4),
+                                                unit_cost=Decimal(8),
+                                                tax_rate=Decimal("0.13")),)), new_id())
+        await eventually(lambda: incoming({tea: "6.0000", cups: "5.0000"}), timeout=120,
+                         what="receipt counted")
+        # Revision 2 orders 12 tea and drops the cups: 12 - 4 received are still to come.
+        await send(infra, approved(2, (tea, 12)), new_id())
+        await eventually(lambda: incoming({tea: "8.0000", cups: "0.0000"}), timeout=120,
+                         what="revision 2 replaces revision 1")

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from jxc.platform.app import ServiceSpec
-from jxc.procurement.entrypoints import api, consumers
+from jxc.procurement.entrypoints import (
+    api,
+    consumers,
+    costs_api,
+    orders_api,
+    requisitions_api,
+)
 from jxc.procurement.settings import ProcurementSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -15,7 +21,7 @@ def build(settings: ProcurementSettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         settings=settings or ProcurementSettings(),
         title="JXC procurement",
-        routers=[api.router],
-        consumers=[consumers.catalogue],
+        routers=[api.router, requisitions_api.router, costs_api.router, orders_api.router],
+        consumers=[consumers.catalogue, consumers.prices, consumers.masters],
         migrations_dir=MIGRATIONS,
     )

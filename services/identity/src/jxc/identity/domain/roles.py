@@ -17,9 +17,9 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
         "inventory:read", "inventory:post", "inventory:adjust", "inventory:transfer",
         "procurement:read", "procurement:receive", "sales:read", "sales:ship"]),
     "buyer": ("Buys from suppliers", [
-        "procurement:read", "procurement:write", "procurement:submit", "procurement:receive",
-        "procurement:return", "supplier:read", "supplier:write", "inventory:read",
-        "reporting:read"]),
+        "procurement:read", "procurement:requisition", "procurement:write",
+        "procurement:submit", "procurement:receive", "procurement:return", "supplier:read",
+        "supplier:write", "inventory:read", "reporting:read"]),
     "sales_rep": ("Sells to customers", [
         "sales:read", "sales:write", "sales:confirm", "sales:cancel", "sales:return",
         "crm:read", "crm:write", "inventory:read", "reporting:read"]),
@@ -29,14 +29,15 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
         "reporting:export"]),
     "manager": ("Approves, sets credit and prices, sees everything of the business", [
         "inventory:read", "inventory:export", "procurement:read", "procurement:approve",
-        "sales:read", "sales:price_override", "finance:read", "finance:credit", "crm:read",
-        "supplier:read", "reporting:read", "reporting:export", "identity:read"]),
+        "procurement:approve_high", "procurement:manage", "sales:read", "sales:price_override",
+        "finance:read", "finance:credit", "crm:read", "supplier:read", "reporting:read",
+        "reporting:export", "identity:read"]),
     "auditor": ("Reads everything and the audit trail; changes nothing", [
         "identity:read", "identity:audit", "inventory:read", "procurement:read", "sales:read",
         "finance:read", "crm:read", "supplier:read", "reporting:read"]),
 }
-"""name → (description, permissions). Created by migration 0003; admins may
-edit them but not delete them."""
+"""name → (description, permissions). Created by migration 0003 (procurement's
+newer permissions added by 0006); admins may edit them but not delete them."""
 
 
 def unknown_permissions(permissions: Iterable[str]) -> list[str]:

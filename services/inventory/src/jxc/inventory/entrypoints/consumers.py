@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,7 +39,7 @@ from jxc.contracts.procurement import (
     PurchaseOrderClosed,
 )
 from jxc.contracts.sales import SalesReturnReceived
-from jxc.inventory.adapters.stock_tables import incoming
+from jxc.inventory.adapters.stock_tables import incoming, ledger, moves
 from jxc.inventory.domain.moves import InsufficientStock, MoveType
 from jxc.inventory.service_layer import alerts, reservations
 from jxc.inventory.service_layer.ledger import MoveHeader, Posting, post
@@ -118,18 +118,29 @@ async def issue_reserved_stock(command: IssueReservedStock, envelope: Envelope,
 @supply.on(PurchaseOrderApproved)
 async def expect_supply(event: PurchaseOrderApproved, envelope: Envelope,
                         session: AsyncSession) -> None:
+    """Each approval (a re-approved revision too) replaces what the order is
+    expected to bring: its lines less what was already received against it."""
     quantities: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for line in event.lines:
         quantities[line.product_id] += line.quantity
-    statement = insert(incoming)
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=[incoming.c.purchase_order_id, incoming.c.product_id,
-                        incoming.c.warehouse_id],
-        set_={"quantity": statement.excluded.quantity}), [
-        {"purchase_order_id": event.order_id, "product_id": product_id,
-         "warehouse_id": event.warehouse_id, "quantity": quantity}
-        for product_id, quantity in quantities.items()])
-    await alerts.evaluate(session, [(p, event.warehouse_id) for p in quantities])
+    received = dict((await session.execute(
+        select(ledger.c.product_id, func.sum(ledger.c.quantity))
+        .join(moves, moves.c.id == ledger.c.move_id)
+        .where(moves.c.order_id == event.order_id, moves.c.type == MoveType.RECEIPT.value,
+               moves.c.reason == "purchase", ledger.c.warehouse_id == event.warehouse_id)
+        .group_by(ledger.c.product_id))).tuples().all())
+    removed = (await session.execute(delete(incoming).where(
+        incoming.c.purchase_order_id == event.order_id
+    ).returning(incoming.c.product_id, incoming.c.warehouse_id))).all()
+    rows = [{"purchase_order_id": event.order_id, "product_id": product_id,
+             "warehouse_id": event.warehouse_id,
+             "quantity": quantity - received.get(product_id, Decimal(0))}
+            for product_id, quantity in quantities.items()]
+    rows = [row for row in rows if row["quantity"] > 0]
+    if rows:
+        await session.execute(insert(incoming), rows)
+    await alerts.evaluate(session, sorted({*((r.product_id, r.warehouse_id) for r in removed),
+                                           *((p, event.warehouse_id) for p in quantities)}))
 
 
 @supply.on(PurchaseOrderCancelled, PurchaseOrderClosed)
@@ -145,7 +156,8 @@ async def forget_supply(event: PurchaseOrderCancelled | PurchaseOrderClosed,
 async def stock_in_receipt(event: GoodsReceived, envelope: Envelope,
                            session: AsyncSession) -> None:
     header = MoveHeader(type=MoveType.RECEIPT, reason="purchase",
-                        warehouse_id=event.warehouse_id, reference=event.number)
+                        warehouse_id=event.warehouse_id, reference=event.number,
+                        order_id=event.order_id)
     await post(session, header, [
         Posting("receive", product_id=line.product_id, warehouse_id=event.warehouse_id,
                 quantity=line.quantity, unit_cost=line.unit_cost, lot=line.lot,
