@@ -173,6 +173,10 @@ async def test_conversion_makes_one_draft_order_per_supplier_and_warehouse(
         f"purchase-orders/{by_group[(s1, south)]['order_id']}")
     assert [(ln["quantity"], ln["unit_price"]) for ln in south_order["lines"]] == [
         ("1.0000", "10.0000")]
+    # Whoever converted the requisitions drafted the order: they may not approve it.
+    await procurement.post(f"purchase-orders/{south_order['id']}/submit", expect=200)
+    own = await procurement.post(f"purchase-orders/{south_order['id']}/approve", expect=403)
+    assert own["reason"] == "self_approval_forbidden"
 
     done = await procurement.get(f"requisitions/{r1['id']}")
     assert done["status"] == "converted" and done["closed_at"] is not None

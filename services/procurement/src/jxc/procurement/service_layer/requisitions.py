@@ -310,7 +310,7 @@ async def convert(session: AsyncSession, principal: Principal,
                            unit_price=prices[(draft.supplier_id, line.product_id,
                                               line.quantity)])
                    for line in draft.lines],
-            created_by=principal.username, expected_at=_expected_at(draft),
+            created_by=principal.subject, expected_at=_expected_at(draft),
             note="from requisitions " + ", ".join(
                 sorted({src.number for line in draft.lines for src in line.sources})),
             requisition_ids=draft.requisition_ids)
