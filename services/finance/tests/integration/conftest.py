@@ -3,6 +3,8 @@ every finance permission, and a way to publish contract events into Kafka."""
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +13,18 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from jxc.finance.adapters.tables import journal_entry, journal_line
+from jxc.finance.adapters.tables import grni_document, journal_entry, journal_line
 from jxc.finance.bootstrap import MIGRATIONS, build
 from jxc.finance.settings import FinanceSettings
-from jxc.platform.app import Role, create_app
+from jxc.platform.app import Role
 from jxc.platform.db import Database
-from jxc.platform.testing import Infrastructure, TokenIssuer, migrated_database, serving
+from jxc.platform.testing import (
+    Infrastructure,
+    TokenIssuer,
+    migrated_database,
+    service_app,
+    serving,
+)
 
 
 @dataclass
@@ -52,10 +60,29 @@ class Finance:
 def finance_app(finance_url: str, infra: Infrastructure, issuer: TokenIssuer,
                 role: Role = "all", **settings: Any) -> Any:
     """finance on ``finance_url``; ``settings`` override FinanceSettings."""
-    spec = build(FinanceSettings(database_url=finance_url, kafka_bootstrap=infra.kafka_bootstrap,
-                                 outbox_poll_seconds=0.2, **settings))
-    spec.jwks_fetcher = issuer.fetcher
-    return create_app(spec, role=role)
+    return service_app(build, FinanceSettings, finance_url, infra, issuer, role, **settings)
+
+
+@contextlib.asynccontextmanager
+async def whole_service(finance: Finance, infra: Infrastructure, *, subject: str | None = None,
+                        **settings: Any) -> AsyncIterator[None]:
+    """finance with its consumers running (every role) on the test's database:
+    ``finance.client`` talks to it until the block ends."""
+    headers = finance.issuer.headers("finance:*", **({"subject": subject} if subject else {}))
+    async with serving(finance_app(finance.url, infra, finance.issuer, **settings)) as base, \
+            httpx.AsyncClient(base_url=base, timeout=60, headers=headers) as client:
+        api_only, finance.client = finance.client, client
+        try:
+            yield
+        finally:
+            finance.client = api_only
+
+
+async def goods_recorded(finance: Finance, order_id: uuid.UUID, count: int) -> bool:
+    """Whether finance has recorded ``count`` receipts and returns of the order."""
+    async with finance.db.session() as session:
+        return (await session.execute(select(func.count()).select_from(grni_document).where(
+            grni_document.c.order_id == order_id))).scalar_one() == count  # type: ignore[no-any-return]
 
 
 @pytest.fixture

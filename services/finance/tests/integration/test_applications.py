@@ -12,16 +12,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jxc.contracts.procurement import GoodsReceived, GoodsReturned, ReceiptLine, ReturnLine
 from jxc.finance.adapters.tables import bill as bill_table
-from jxc.finance.adapters.tables import grni_document
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, goods_recorded, whole_service
 
 D = Decimal
 
@@ -202,18 +200,11 @@ async def test_a_debit_note_settles_bills(finance: Finance, infra: Infrastructur
                          warehouse_id=warehouse, currency="CNY", returned_at=when,
                          lines=(ReturnLine(product_id=product, quantity=D(3), unit_cost=D(100),
                                            tax_rate=D("0.13"), reason="damaged"),))
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         await send(infra, received, new_id())
 
-        async def known() -> bool:
-            async with finance.db.session() as session:
-                return (await session.execute(select(func.count()).select_from(grni_document)
-                                              .where(grni_document.c.order_id == order))
-                        ).scalar_one() == 1
-        await eventually(known, timeout=120, what="the receipt")
+        await eventually(lambda: goods_recorded(finance, order, 1), timeout=120,
+                         what="the receipt")
         await finance.post("bills", {"supplier_id": str(supplier), "number": "B-80",
                                      "net": "1000", "tax": "130", "order_id": str(order),
                                      "billed_on": "2022-04-02", "due_on": "2022-05-02"})

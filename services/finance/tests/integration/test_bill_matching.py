@@ -8,15 +8,14 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
 from sqlalchemy import func, select
 
 from jxc.contracts.procurement import GoodsReceived, GoodsReturned, ReceiptLine, ReturnLine
 from jxc.finance.adapters.tables import grni_document
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, goods_recorded, whole_service
 
 D = Decimal
 WHEN = datetime(2022, 4, 2, 9, 0, tzinfo=UTC)
@@ -37,10 +36,7 @@ async def test_bills_clear_grni_per_order(finance: Finance, infra: Infrastructur
                          warehouse_id=warehouse, currency="CNY", returned_at=WHEN,
                          lines=(ReturnLine(product_id=product, quantity=D(2), unit_cost=D(100),
                                            tax_rate=D("0.13"), reason="damaged"),))
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         first = goods(dearer)
         for message, event_id in ((first, new_id()), (first, new_id()),  # re-sent: once
                                   (goods(split), new_id()), (goods(returned), new_id()),
@@ -92,18 +88,11 @@ async def test_a_return_after_the_bill_raises_a_debit_note(finance: Finance,
                          warehouse_id=warehouse, currency="CNY", returned_at=WHEN,
                          lines=(ReturnLine(product_id=product, quantity=D(3), unit_cost=D(100),
                                            tax_rate=D("0.13"), reason="damaged"),))
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         await send(infra, received, new_id())
 
-        async def known() -> bool:
-            async with finance.db.session() as session:
-                return (await session.execute(select(func.count()).select_from(grni_document)
-                                              .where(grni_document.c.order_id == order))
-                        ).scalar_one() == 1
-        await eventually(known, timeout=120, what="the receipt")
+        await eventually(lambda: goods_recorded(finance, order, 1), timeout=120,
+                         what="the receipt")
         billed = await finance.post("bills", {
             "supplier_id": str(supplier), "number": "B-70", "net": "1000", "tax": "130",
             "order_id": str(order), "billed_on": "2022-04-03"})
@@ -116,12 +105,8 @@ async def test_a_return_after_the_bill_raises_a_debit_note(finance: Finance,
         # A later receipt of the order, behind the duplicates on its partition.
         await send(infra, received.model_copy(update={"receipt_id": uuid.uuid4()}), new_id())
 
-        async def all_seen() -> bool:
-            async with finance.db.session() as session:
-                return (await session.execute(select(func.count()).select_from(grni_document)
-                                              .where(grni_document.c.order_id == order))
-                        ).scalar_one() == 3
-        await eventually(all_seen, timeout=120, what="the return and the later receipt")
+        await eventually(lambda: goods_recorded(finance, order, 3), timeout=120,
+                         what="the return and the later receipt")
         items = (await finance.get("bills", supplier_id=str(supplier)))["items"]
         assert len(items) == 2
         note = next(b for b in items if b["number"].startswith("DN-"))

@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
 from sqlalchemy import select
 
 from jxc.contracts.base import decode
@@ -22,9 +21,9 @@ from jxc.contracts.sales import (
 )
 from jxc.finance.adapters.tables import open_order
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving, topic_reader
+from jxc.platform.testing import Infrastructure, eventually, send, topic_reader
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -41,11 +40,8 @@ async def test_credit_check_answers_once_per_order(finance: Finance,
         return CheckCredit(order_id=orders[order], customer_id=customer, amount=D(amount),
                            currency=currency)
 
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client, \
+    async with whole_service(finance, infra), \
             topic_reader(infra.kafka_bootstrap, "finance.replies.v1") as reader:
-        finance.client = client
         for customer, limit, active, currency in ((good, "1500", True, "CNY"),
                                                   (blocked, "9999", False, "CNY"),
                                                   (dollars, "9999", True, "USD")):
@@ -62,7 +58,7 @@ async def test_credit_check_answers_once_per_order(finance: Finance,
             net=D(200), tax=D(0), total=D(200), confirmed_at=NOW), new_id())
 
         async def replicas_ready() -> bool:
-            credit = await client.get(f"/api/v1/finance/customers/{dollars}/credit")
+            credit = await finance.client.get(f"/api/v1/finance/customers/{dollars}/credit")
             async with finance.db.session() as session:
                 held = (await session.execute(select(open_order.c.open_amount).where(
                     open_order.c.order_id == orders["open"]))).first()

@@ -8,13 +8,11 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
-
 from jxc.contracts.inventory import StockIssued, StockReceived
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 
@@ -32,10 +30,7 @@ async def test_inventory_reconciles_by_cause(finance: Finance, infra: Infrastruc
                    reason=reason, on_hand_after=D(1), occurred_at=at(3))
 
     api_client = finance.client
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         for message in (move(StockReceived, main, "purchase", "100.0050"),
                         move(StockIssued, main, "sale", "30.0040"),
                         move(StockIssued, main, "transfer", "20"),

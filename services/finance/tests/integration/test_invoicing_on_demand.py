@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from jxc.contracts.crm import CustomerUpserted
@@ -17,9 +16,9 @@ from jxc.contracts.sales import SalesLine, SalesOrderConfirmed, SalesOrderShippe
 from jxc.finance.adapters.tables import invoice_line, uninvoiced_shipment
 from jxc.finance.service_layer import credit
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 AT = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
@@ -59,11 +58,7 @@ async def test_shipments_are_invoiced_on_demand(finance: Finance,
         async with finance.db.session() as session:
             return await credit.exposure(session, customer)
 
-    async with serving(finance_app(finance.url, infra, finance.issuer,
-                                   invoicing="on_demand")) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra, invoicing="on_demand"):
         await send(infra, CustomerUpserted(customer_id=customer, code="C-OD", name="Tea house",
                                            credit_limit=D(5000), payment_terms_days=20,
                                            version=1), new_id())
@@ -73,12 +68,12 @@ async def test_shipments_are_invoiced_on_demand(finance: Finance,
         await send(infra, a1, new_id())  # re-sent: kept once
 
         async def waiting() -> list[dict[str, Any]]:
-            response = await client.get("/api/v1/finance/shipments/uninvoiced",
+            response = await finance.client.get("/api/v1/finance/shipments/uninvoiced",
                                         params={"customer_id": str(customer)})
             return response.json()  # type: ignore[no-any-return]
 
         async def all_waiting() -> bool:
-            credit_known = await client.get(f"/api/v1/finance/customers/{customer}/credit")
+            credit_known = await finance.client.get(f"/api/v1/finance/customers/{customer}/credit")
             return len(await waiting()) == 3 and credit_known.status_code == 200
         await eventually(all_waiting, timeout=120, what="the shipments waiting for invoices")
         assert sorted((s["shipment_id"], s["net"], s["tax"]) for s in await waiting()) == sorted(
@@ -99,7 +94,7 @@ async def test_shipments_are_invoiced_on_demand(finance: Finance,
             problem = await finance.post("invoices/from-shipments",
                                          {"customer_id": str(customer), **body}, expect=status)
             assert problem["code"] == code, body
-        denied = await client.post("/api/v1/finance/invoices/from-shipments",
+        denied = await finance.client.post("/api/v1/finance/invoices/from-shipments",
                                    json={"customer_id": str(customer)},
                                    headers=finance.issuer.headers("finance:read"))
         assert denied.status_code == 403

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from jxc.contracts.procurement import (
@@ -31,9 +30,9 @@ from jxc.finance.adapters.tables import (
 )
 from jxc.finance.service_layer import matching
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 WHEN = datetime(2022, 5, 2, 9, 0, tzinfo=UTC)
@@ -67,11 +66,7 @@ async def test_bill_lines_are_matched_and_exceptions_reviewed(
         currency="CNY", returned_at=WHEN,
         lines=(ReturnLine(product_id=gadget, quantity=D(1), unit_cost=D(20),
                           tax_rate=D("0.13"), reason="damaged"),))
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*",
-                                                             subject=SUBJECT)) as client:
-        finance.client = client
+    async with whole_service(finance, infra, subject=SUBJECT):
         event_id = new_id()
         for message, message_id in (
                 (order_approved, event_id), (order_approved, event_id),  # redelivered
@@ -158,8 +153,9 @@ async def test_bill_lines_are_matched_and_exceptions_reviewed(
         assert (await finance.get(f"bills/{matched['id']}"))["allocated"] == "0.00"
 
         reader = {"headers": finance.issuer.headers("finance:read")}
-        forbidden = await client.post(f"/api/v1/finance/bills/{held['id']}/exceptions/approve",
-                                      json={"note": "ok"}, **reader)
+        forbidden = await finance.client.post(
+            f"/api/v1/finance/bills/{held['id']}/exceptions/approve", json={"note": "ok"},
+            **reader)
         assert forbidden.status_code == 403
         approved_bill = await finance.post(f"bills/{held['id']}/exceptions/approve",
                                            {"note": "price rise agreed by phone"}, expect=200)
@@ -214,10 +210,7 @@ async def test_bill_lines_are_matched_and_exceptions_reviewed(
 async def test_concurrent_bills_of_an_order_are_matched_one_after_the_other(
         finance: Finance, infra: Infrastructure) -> None:
     supplier, warehouse, order, widget = (uuid.uuid4() for _ in range(4))
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         await send(infra, PurchaseOrderApproved(
             order_id=order, number="PO-9", supplier_id=supplier, warehouse_id=warehouse,
             currency="CNY", net=D(1000), tax=D(130), total=D(1130), approved_at=WHEN,

@@ -9,14 +9,12 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
-
 from jxc.contracts.inventory import StockIssued
 from jxc.contracts.sales import SalesLine, SalesOrderShipped
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 
@@ -44,10 +42,7 @@ async def test_margins_by_group(finance: Finance, infra: Infrastructure) -> None
                            occurred_at=at(10))
 
     api_client = finance.client
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         for message in (shipped, issued(apple, "60"), issued(pear, "70.5")):
             await send(infra, message, new_id())
 

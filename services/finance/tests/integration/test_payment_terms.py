@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from jxc.contracts.crm import CustomerUpserted
@@ -18,9 +17,9 @@ from jxc.contracts.sales import SalesLine, SalesOrderShipped
 from jxc.contracts.supplier import SupplierUpserted
 from jxc.finance.adapters.tables import invoice, supplier_terms
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 SHIPPED = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
@@ -53,17 +52,14 @@ async def test_due_dates_follow_the_parties_terms(finance: Finance,
                                                   infra: Infrastructure) -> None:
     net45, default, changed = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     supplier, unknown_supplier = uuid.uuid4(), uuid.uuid4()
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         for message in (_customer(net45, 45, 1), _customer(default, None, 1),
                         _customer(changed, 10, 2), _customer(changed, 90, 1),  # older: ignored
                         _supplier(supplier, 60, 1)):
             await send(infra, message, new_id())
 
         async def replicas() -> bool:
-            credit = await client.get(f"/api/v1/finance/customers/{changed}/credit")
+            credit = await finance.client.get(f"/api/v1/finance/customers/{changed}/credit")
             async with finance.db.session() as session:
                 terms = (await session.execute(select(supplier_terms.c.payment_terms_days)
                                                .where(supplier_terms.c.supplier_id == supplier))

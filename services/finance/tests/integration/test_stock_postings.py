@@ -10,15 +10,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from jxc.contracts.base import decode
 from jxc.contracts.finance import JournalEntryPosted
 from jxc.contracts.inventory import StockAdjusted, StockIssued, StockReceived
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving, topic_reader
+from jxc.platform.testing import Infrastructure, eventually, send, topic_reader
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 
@@ -45,11 +43,8 @@ async def test_stock_moves_post_by_reason(finance: Finance, infra: Infrastructur
 
     await finance.post("periods/2021-03/close", {}, expect=200)
     late = issued("sale", "30", at(3, 15))
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client, \
+    async with whole_service(finance, infra), \
             topic_reader(infra.kafka_bootstrap, "finance.events.v1") as reader:
-        finance.client = client
         for message in (received("opening", "500", at(2, 1)),
                         adjusted("-2", "-40", at(2, 5)), adjusted("1", "20", at(2, 6)),
                         issued("scrap", "10", at(2, 7)),

@@ -15,16 +15,15 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
 from sqlalchemy import func, select
 
 from jxc.contracts.inventory import StockIssued, StockReceived
 from jxc.contracts.sales import SalesLine, SalesOrderConfirmed, SalesOrderShipped
 from jxc.finance.adapters.tables import invoice, journal_entry
 from jxc.platform.envelope import new_id
-from jxc.platform.testing import Infrastructure, eventually, send, serving
+from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, finance_app
+from .conftest import Finance, whole_service
 
 D = Decimal
 
@@ -54,10 +53,7 @@ async def test_buy_pay_sell_receive_and_every_statement_agrees(
     shipped = SalesOrderShipped(**sale, shipment_id=shipment_id, complete=True,
                                 shipped_at=at(10))
 
-    async with serving(finance_app(finance.url, infra, finance.issuer)) as base, \
-            httpx.AsyncClient(base_url=base, timeout=60,
-                              headers=finance.issuer.headers("finance:*")) as client:
-        finance.client = client
+    async with whole_service(finance, infra):
         await send(infra, received, new_id())
         await send(infra, SalesOrderConfirmed(**sale, confirmed_at=at(9)), new_id())
         bill = await finance.post("bills", {

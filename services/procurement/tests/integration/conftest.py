@@ -16,11 +16,17 @@ from sqlalchemy import select
 
 from jxc.contracts.inventory import ProductUpserted, WarehouseUpserted
 from jxc.contracts.supplier import SupplierUpserted
-from jxc.platform.app import Role, create_app
+from jxc.platform.app import Role
 from jxc.platform.db import Database
 from jxc.platform.db.tables import outbox
 from jxc.platform.replica import upsert_newer
-from jxc.platform.testing import Infrastructure, TokenIssuer, migrated_database, serving
+from jxc.platform.testing import (
+    Infrastructure,
+    TokenIssuer,
+    migrated_database,
+    service_app,
+    serving,
+)
 from jxc.procurement.adapters.tables import ProductReplica
 from jxc.procurement.bootstrap import MIGRATIONS, build
 from jxc.procurement.service_layer import replicas
@@ -108,10 +114,7 @@ class Procurement:
 def procurement_app(url: str, infra: Infrastructure, issuer: TokenIssuer, role: Role = "all",
                     **settings: Any) -> Any:
     """procurement on ``url``; ``settings`` override ProcurementSettings."""
-    spec = build(ProcurementSettings(database_url=url, kafka_bootstrap=infra.kafka_bootstrap,
-                                     outbox_poll_seconds=0.2, **settings))
-    spec.jwks_fetcher = issuer.fetcher
-    return create_app(spec, role=role)
+    return service_app(build, ProcurementSettings, url, infra, issuer, role, **settings)
 
 
 @pytest.fixture

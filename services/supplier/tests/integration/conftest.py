@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from jxc.contracts import topics
 from jxc.contracts.inventory import ProductUpserted
-from jxc.platform.app import Role, create_app
+from jxc.platform.app import Role
 from jxc.platform.db import Database
 from jxc.platform.db.tables import outbox
 from jxc.platform.envelope import Envelope, new_id
@@ -26,6 +26,7 @@ from jxc.platform.testing import (
     SmtpServer,
     TokenIssuer,
     migrated_database,
+    service_app,
     serving,
     smtp_server,
 )
@@ -93,10 +94,7 @@ def product_upserted(product_id: uuid.UUID, active: bool = True,
 
 def supplier_app(url: str, infra: Infrastructure, issuer: TokenIssuer, role: Role = "all",
                  **settings: Any) -> Any:
-    spec = build(SupplierSettings(database_url=url, kafka_bootstrap=infra.kafka_bootstrap,
-                                  outbox_poll_seconds=0.2, **settings))
-    spec.jwks_fetcher = issuer.fetcher
-    return create_app(spec, role=role)
+    return service_app(build, SupplierSettings, url, infra, issuer, role, **settings)
 
 
 @pytest.fixture

@@ -212,6 +212,20 @@ class TokenIssuer:
         return {"Authorization": f"Bearer {self.token(*permissions, **options)}"}
 
 
+def service_app(build: Callable[[Any], Any], settings_type: type[Any], url: str,
+                infra: Infrastructure, issuer: TokenIssuer, role: str = "all",
+                **settings: Any) -> Any:
+    """A service's app as tests run it: its own bootstrap on the database
+    ``url``, the test broker, a quick outbox poll and ``issuer``'s keys;
+    ``settings`` override the rest of ``settings_type``."""
+    from jxc.platform.app import create_app
+
+    spec = build(settings_type(**{"database_url": url, "kafka_bootstrap": infra.kafka_bootstrap,
+                                  "outbox_poll_seconds": 0.2, **settings}))
+    spec.jwks_fetcher = issuer.fetcher
+    return create_app(spec, role=role)
+
+
 @contextlib.asynccontextmanager
 async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on loopback inside the test's event loop;
