@@ -17,12 +17,15 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from jxc.platform.infra import EmbeddedBroker, EmbeddedPostgres, EmbeddedRedis, free_port
+
+if TYPE_CHECKING:
+    from jxc.platform.app import Role
 
 _counter = itertools.count()
 
@@ -213,7 +216,7 @@ class TokenIssuer:
 
 
 def service_app(build: Callable[[Any], Any], settings_type: type[Any], url: str,
-                infra: Infrastructure, issuer: TokenIssuer, role: str = "all",
+                infra: Infrastructure, issuer: TokenIssuer, role: Role = "all",
                 **settings: Any) -> Any:
     """A service's app as tests run it: its own bootstrap on the database
     ``url``, the test broker, a quick outbox poll and ``issuer``'s keys;
