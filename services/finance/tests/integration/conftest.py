@@ -7,12 +7,15 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from jxc.contracts.procurement import GoodsReceived, GoodsReturned, ReceiptLine, ReturnLine
 from jxc.finance.adapters.tables import grni_document, journal_entry, journal_line
 from jxc.finance.bootstrap import MIGRATIONS, build
 from jxc.finance.settings import FinanceSettings
@@ -83,6 +86,23 @@ async def goods_recorded(finance: Finance, order_id: uuid.UUID, count: int) -> b
     async with finance.db.session() as session:
         return (await session.execute(select(func.count()).select_from(grni_document).where(
             grni_document.c.order_id == order_id))).scalar_one() == count  # type: ignore[no-any-return]
+
+
+def ten_received_three_returned(order: uuid.UUID, supplier: uuid.UUID, warehouse: uuid.UUID,
+                                product: uuid.UUID, at: datetime, number: str,
+                                ) -> tuple[GoodsReceived, GoodsReturned]:
+    """10 goods received at 100 (13 % VAT) against an order, and 3 of them sent back."""
+    received = GoodsReceived(
+        receipt_id=uuid.uuid4(), order_id=order, number=number, supplier_id=supplier,
+        warehouse_id=warehouse, currency="CNY", received_at=at, lines=(ReceiptLine(
+            product_id=product, quantity=Decimal(10), unit_cost=Decimal(100),
+            tax_rate=Decimal("0.13")),))
+    returned = GoodsReturned(
+        return_id=uuid.uuid4(), order_id=order, supplier_id=supplier, warehouse_id=warehouse,
+        currency="CNY", returned_at=at, lines=(ReturnLine(
+            product_id=product, quantity=Decimal(3), unit_cost=Decimal(100),
+            tax_rate=Decimal("0.13"), reason="damaged"),))
+    return received, returned
 
 
 @pytest.fixture

@@ -14,12 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jxc.contracts.procurement import GoodsReceived, GoodsReturned, ReceiptLine, ReturnLine
 from jxc.finance.adapters.tables import bill as bill_table
 from jxc.platform.envelope import new_id
 from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, goods_recorded, whole_service
+from .conftest import Finance, goods_recorded, ten_received_three_returned, whole_service
 
 D = Decimal
 
@@ -191,15 +190,8 @@ async def test_a_credit_note_settles_invoices(finance: Finance) -> None:
 async def test_a_debit_note_settles_bills(finance: Finance, infra: Infrastructure) -> None:
     supplier, warehouse, product, order = (uuid.uuid4() for _ in range(4))
     when = datetime(2022, 4, 2, 9, 0, tzinfo=UTC)
-    received = GoodsReceived(receipt_id=uuid.uuid4(), order_id=order, number="GR-8",
-                             supplier_id=supplier, warehouse_id=warehouse, currency="CNY",
-                             lines=(ReceiptLine(product_id=product, quantity=D(10),
-                                                unit_cost=D(100), tax_rate=D("0.13")),),
-                             received_at=when)
-    back = GoodsReturned(return_id=uuid.uuid4(), order_id=order, supplier_id=supplier,
-                         warehouse_id=warehouse, currency="CNY", returned_at=when,
-                         lines=(ReturnLine(product_id=product, quantity=D(3), unit_cost=D(100),
-                                           tax_rate=D("0.13"), reason="damaged"),))
+    received, back = ten_received_three_returned(order, supplier, warehouse, product,
+                                                 when, "GR-8")
     async with whole_service(finance, infra):
         await send(infra, received, new_id())
 

@@ -15,7 +15,7 @@ from jxc.finance.adapters.tables import grni_document
 from jxc.platform.envelope import new_id
 from jxc.platform.testing import Infrastructure, eventually, send
 
-from .conftest import Finance, goods_recorded, whole_service
+from .conftest import Finance, goods_recorded, ten_received_three_returned, whole_service
 
 D = Decimal
 WHEN = datetime(2022, 4, 2, 9, 0, tzinfo=UTC)
@@ -79,15 +79,8 @@ async def test_bills_clear_grni_per_order(finance: Finance, infra: Infrastructur
 async def test_a_return_after_the_bill_raises_a_debit_note(finance: Finance,
                                                            infra: Infrastructure) -> None:
     supplier, warehouse, product, order = (uuid.uuid4() for _ in range(4))
-    received = GoodsReceived(receipt_id=uuid.uuid4(), order_id=order, number="GR-7",
-                             supplier_id=supplier, warehouse_id=warehouse, currency="CNY",
-                             lines=(ReceiptLine(product_id=product, quantity=D(10),
-                                                unit_cost=D(100), tax_rate=D("0.13")),),
-                             received_at=WHEN)
-    back = GoodsReturned(return_id=uuid.uuid4(), order_id=order, supplier_id=supplier,
-                         warehouse_id=warehouse, currency="CNY", returned_at=WHEN,
-                         lines=(ReturnLine(product_id=product, quantity=D(3), unit_cost=D(100),
-                                           tax_rate=D("0.13"), reason="damaged"),))
+    received, back = ten_received_three_returned(order, supplier, warehouse, product,
+                                                 WHEN, "GR-7")
     async with whole_service(finance, infra):
         await send(infra, received, new_id())
 

@@ -22,6 +22,6 @@ def build(settings: ProcurementSettings | None = None) -> ServiceSpec:
         settings=settings or ProcurementSettings(),
         title="JXC procurement",
         routers=[api.router, requisitions_api.router, costs_api.router, orders_api.router],
-        consumers=[consumers.catalogue, consumers.prices, consumers.masters],
+        consumers=[consumers.catalogue, consumers.suppliers],
         migrations_dir=MIGRATIONS,
     )

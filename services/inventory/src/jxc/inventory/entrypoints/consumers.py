@@ -128,7 +128,7 @@ async def expect_supply(event: PurchaseOrderApproved, envelope: Envelope,
         .join(moves, moves.c.id == ledger.c.move_id)
         .where(moves.c.order_id == event.order_id, moves.c.type == MoveType.RECEIPT.value,
                moves.c.reason == "purchase", ledger.c.warehouse_id == event.warehouse_id)
-        .group_by(ledger.c.product_id))).tuples().all())
+        .group_by(ledger.c.product_id))).all())
     removed = (await session.execute(delete(incoming).where(
         incoming.c.purchase_order_id == event.order_id
     ).returning(incoming.c.product_id, incoming.c.warehouse_id))).all()

@@ -1,4 +1,9 @@
-"""Procurement' consumer group: keeps the product replica from inventory's events."""
+"""procurement's consumer groups, one per topic it reads.
+
+``procurement.catalogue`` (inventory's events) keeps the product and
+warehouse replicas and raises requisitions from low-stock alerts;
+``procurement.suppliers`` (supplier's events) keeps the supplier, price-list
+and preferred-supplier replicas."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from jxc.procurement.adapters.tables import ProductReplica
 from jxc.procurement.service_layer import costs, replicas, requisitions
 
 catalogue = EventConsumer("procurement.catalogue", [topics.INVENTORY_EVENTS])
+suppliers = EventConsumer("procurement.suppliers", [topics.SUPPLIER_EVENTS])
 
 
 @catalogue.on(ProductUpserted)
@@ -25,21 +31,10 @@ async def keep_product(event: ProductUpserted, envelope: Envelope,
         "version": event.version})
 
 
-# -- requisitions and cost control --------------------------------------------------
-prices = EventConsumer("procurement.prices", [topics.SUPPLIER_EVENTS])
-"""Keeps the price-list and preferred-supplier replicas from supplier's events."""
-
-
-@prices.on(SupplierPriceUpserted)
-async def keep_price(event: SupplierPriceUpserted, envelope: Envelope,
-                     session: AsyncSession) -> None:
-    await costs.keep_price(session, event)
-
-
-@prices.on(PreferredSupplierSet)
-async def keep_preferred(event: PreferredSupplierSet, envelope: Envelope,
+@catalogue.on(WarehouseUpserted)
+async def keep_warehouse(event: WarehouseUpserted, envelope: Envelope,
                          session: AsyncSession) -> None:
-    await costs.keep_preferred(session, event)
+    await replicas.keep_warehouse(session, event)
 
 
 @catalogue.on(StockLevelLow)
@@ -50,18 +45,19 @@ async def requisition_low_stock(event: StockLevelLow, envelope: Envelope,
     await requisitions.on_stock_low(session, event)
 
 
-# -- purchase orders' masters ----------------------------------------------------------
-masters = EventConsumer("procurement.masters", [topics.SUPPLIER_EVENTS, topics.INVENTORY_EVENTS])
-"""Keeps the supplier and warehouse replicas purchase orders are checked against."""
-
-
-@masters.on(SupplierUpserted)
+@suppliers.on(SupplierUpserted)
 async def keep_supplier(event: SupplierUpserted, envelope: Envelope,
                         session: AsyncSession) -> None:
     await replicas.keep_supplier(session, event)
 
 
-@masters.on(WarehouseUpserted)
-async def keep_warehouse(event: WarehouseUpserted, envelope: Envelope,
+@suppliers.on(SupplierPriceUpserted)
+async def keep_price(event: SupplierPriceUpserted, envelope: Envelope,
+                     session: AsyncSession) -> None:
+    await costs.keep_price(session, event)
+
+
+@suppliers.on(PreferredSupplierSet)
+async def keep_preferred(event: PreferredSupplierSet, envelope: Envelope,
                          session: AsyncSession) -> None:
-    await replicas.keep_warehouse(session, event)
+    await costs.keep_preferred(session, event)
